@@ -1,0 +1,147 @@
+//! `Command`: everything a user can ask, and the one text grammar that reads it
+//! (Slack's slash-command text and the shell). Discord builds the same values from typed options.
+//!
+//! `/alumni SUB key:value …`: values with spaces in double quotes, lists comma-separated,
+//! members as `@name`. Errors name the key and show the usage; parsing never touches the store.
+
+mod alumni;
+mod args;
+pub mod lexer;
+
+use crate::domain::{Field, OpenTo, Role};
+use crate::error::UserError;
+use crate::i18n::Locale;
+use crate::store::SearchQuery;
+
+pub use args::{MAX_BIO, MAX_LIST_ITEMS, MAX_NAME, MAX_TEXT};
+
+/// A member as written in a command: `@alice` (a handle) or Slack's `<@U123>` (a user id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRef {
+    pub name: String,
+    pub by_id: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Alumni(Alumni),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Alumni {
+    Join(ProfilePatch),
+    Pending,
+    Approve(MemberRef),
+    Reject {
+        member: MemberRef,
+        reason: Option<String>,
+    },
+    /// Mine, or another member's.
+    Profile(Option<MemberRef>),
+    ProfileSet(ProfilePatch),
+    ProfileHide(Vec<Field>),
+    ProfileShow(Vec<Field>),
+    Search {
+        query: SearchQuery,
+        page: u32,
+    },
+    Role {
+        member: MemberRef,
+        role: Role,
+    },
+    Leave {
+        delete: bool,
+    },
+    Help(Option<String>),
+    Setup(CommunityPatch),
+}
+
+/// One profile field being set; `None` / empty clears it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Text(Field, Option<String>),
+    Year(Field, Option<i32>),
+    List(Field, Vec<String>),
+    OpenTo(Vec<OpenTo>),
+}
+
+/// Profile changes from `join` or `profile set`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfilePatch {
+    pub name: Option<String>,
+    pub fields: Vec<FieldValue>,
+    pub locale: Option<Locale>,
+}
+
+/// Community settings changed by `/alumni setup` (admins).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommunityPatch {
+    pub name: Option<String>,
+    pub approval: Option<bool>,
+    pub locale: Option<Locale>,
+    pub timezone: Option<String>,
+}
+
+impl CommunityPatch {
+    pub fn is_empty(&self) -> bool {
+        *self == CommunityPatch::default()
+    }
+}
+
+/// `/alumni`'s subcommands.
+pub fn alumni_subcommands() -> &'static [&'static str] {
+    alumni::SUBCOMMANDS
+}
+
+/// The top-level commands the grammar knows (for help and the adapters' registration).
+pub const COMMANDS: &[&str] = &["alumni"];
+
+/// Parse a whole line such as `/alumni join name:"佐藤 洋介"`.
+pub fn parse(line: &str) -> Result<Command, UserError> {
+    let line = line.trim();
+    let (head, rest) = line
+        .split_once(char::is_whitespace)
+        .unwrap_or((line, ""));
+    parse_slash(head, rest)
+}
+
+/// Parse a slash command's text as Slack delivers it: `command` = `/alumni`, `text` = the rest.
+pub fn parse_slash(command: &str, text: &str) -> Result<Command, UserError> {
+    let tokens = lexer::tokenize(text)?;
+    match command.trim_start_matches('/') {
+        "alumni" => alumni::parse(tokens).map(Command::Alumni),
+        other => Err(UserError::new("error.unknown_command")
+            .arg("command", format!("/{other}"))
+            .usage("alumni.help")),
+    }
+}
+
+impl ProfilePatch {
+    /// Write the patch onto a profile.
+    pub fn apply(&self, profile: &mut crate::domain::Profile) {
+        if let Some(name) = &self.name {
+            profile.name = name.clone();
+        }
+        for value in &self.fields {
+            match value {
+                FieldValue::Text(field, text) => {
+                    let slot = match field {
+                        Field::Department => &mut profile.department,
+                        Field::Company => &mut profile.company,
+                        Field::Title => &mut profile.title,
+                        Field::Industry => &mut profile.industry,
+                        Field::Location => &mut profile.location,
+                        Field::Bio => &mut profile.bio,
+                        _ => continue,
+                    };
+                    *slot = text.clone();
+                }
+                FieldValue::Year(Field::Joined, y) => profile.joined = *y,
+                FieldValue::Year(_, y) => profile.left = *y,
+                FieldValue::List(Field::Skills, items) => profile.skills = items.clone(),
+                FieldValue::List(_, items) => profile.interests = items.clone(),
+                FieldValue::OpenTo(items) => profile.open_to = items.clone(),
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! alumni-bot's platform-neutral core: domain, commands, replies, store, jobs and messages.
+//! Adapters (Discord, Slack, the shell) turn platform events into an `Actor` plus a `Command`
+//! or `Action`, call [`service::Core`], and render the `Reply`.
+
+pub mod command;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod jobs;
+pub mod reply;
+pub mod search;
+pub mod store;
+pub mod action;
+pub mod clock;
+pub mod messenger;
+pub mod scheduler;
+pub mod service;
+pub mod testing;

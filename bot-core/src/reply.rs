@@ -1,0 +1,132 @@
+//! `Reply`: a platform-neutral rich message. Discord renders it as an embed with components,
+//! Slack as Block Kit, the shell as plain text.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Locale;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub locale: Locale,
+    /// A short title line (embed title, Slack header); optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub text: String,
+    /// Label/value pairs (embed fields, Slack section fields).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<Button>,
+    /// Only the asker sees it (Discord ephemeral, Slack ephemeral).
+    #[serde(default)]
+    pub ephemeral: bool,
+    /// A form to fill in (a modal on Discord and Slack; the next line in the shell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<Form>,
+    /// The reply reports a user error.
+    #[serde(default)]
+    pub error: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ButtonStyle {
+    Primary,
+    Secondary,
+    Danger,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    /// An encoded `Action` id.
+    pub action: String,
+    pub style: ButtonStyle,
+}
+
+/// A form completes a command: its answers are appended as `key:"value"` to `command`
+/// and the result goes through the same grammar as typed text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Form {
+    pub title: String,
+    pub command: String,
+    pub fields: Vec<FormField>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormField {
+    pub key: String,
+    pub label: String,
+    pub required: bool,
+    pub long: bool,
+}
+
+impl Reply {
+    pub fn text(locale: Locale, text: impl Into<String>) -> Reply {
+        Reply {
+            locale,
+            title: None,
+            text: text.into(),
+            fields: Vec::new(),
+            buttons: Vec::new(),
+            ephemeral: false,
+            form: None,
+            error: false,
+        }
+    }
+
+    pub fn private(mut self) -> Reply {
+        self.ephemeral = true;
+        self
+    }
+
+    pub fn titled(mut self, title: impl Into<String>) -> Reply {
+        self.title = Some(title.into());
+        self
+    }
+
+    pub fn field(mut self, label: impl Into<String>, value: impl Into<String>) -> Reply {
+        self.fields.push((label.into(), value.into()));
+        self
+    }
+
+    pub fn button(mut self, label: impl Into<String>, action: String, style: ButtonStyle) -> Reply {
+        self.buttons.push(Button {
+            label: label.into(),
+            action,
+            style,
+        });
+        self
+    }
+
+    /// Plain text of the whole message, for the shell, logs and notification fallbacks.
+    pub fn to_plain_text(&self) -> String {
+        let mut out = String::new();
+        if let Some(title) = &self.title {
+            out.push_str(title);
+            out.push('\n');
+        }
+        out.push_str(&self.text);
+        for (label, value) in &self.fields {
+            out.push('\n');
+            out.push_str(label);
+            out.push_str(": ");
+            out.push_str(value);
+        }
+        if let Some(form) = &self.form {
+            out.push('\n');
+            out.push_str(&form.title);
+            for f in &form.fields {
+                out.push_str(&format!(
+                    "\n  {}:\"…\"  {}{}",
+                    f.key,
+                    f.label,
+                    if f.required { " *" } else { "" }
+                ));
+            }
+        }
+        for b in &self.buttons {
+            out.push_str(&format!("\n[{}] :click {}", b.label, b.action));
+        }
+        out
+    }
+}

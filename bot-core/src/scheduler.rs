@@ -1,0 +1,193 @@
+//! The job runner: claims due jobs with a lease, delivers them through the `Messenger`,
+//! retries with backoff (honouring Retry-After), skips what is no longer worth sending, and
+//! sleeps until the next due job or a wake-up. Time comes from the `Clock`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::jobs::{Job, JobState, Payload, Target};
+use crate::messenger::{Address, Delivery, DeliveryError, Messenger};
+use crate::store::Store;
+
+/// How long a claimed job is ours before another worker may take it over.
+const LEASE: TimeDelta = TimeDelta::seconds(60);
+const BATCH: u32 = 32;
+/// Attempts before a job is marked failed.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// Longest idle sleep, a safety net should a wake-up be missed (another instance's write).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunStats {
+    pub delivered: usize,
+    pub retried: usize,
+    pub skipped: usize,
+    pub failed: usize,
+}
+
+pub struct Scheduler {
+    store: Arc<dyn Store>,
+    messenger: Arc<dyn Messenger>,
+    clock: Arc<dyn Clock>,
+    worker: String,
+    wake: Arc<Notify>,
+}
+
+impl Scheduler {
+    pub fn new(
+        store: Arc<dyn Store>,
+        messenger: Arc<dyn Messenger>,
+        clock: Arc<dyn Clock>,
+        wake: Arc<Notify>,
+    ) -> Scheduler {
+        let worker = format!("{}-{}", std::process::id(), Utc::now().timestamp_micros());
+        Scheduler {
+            store,
+            messenger,
+            clock,
+            worker,
+            wake,
+        }
+    }
+
+    /// Deliver everything due now; returns what happened.
+    pub async fn run_due(&self) -> Result<RunStats, StoreError> {
+        let mut stats = RunStats::default();
+        loop {
+            let now = self.clock.now();
+            let jobs = self.store.claim_jobs(now, &self.worker, now + LEASE, BATCH).await?;
+            if jobs.is_empty() {
+                return Ok(stats);
+            }
+            for job in jobs {
+                self.run_one(job, &mut stats).await?;
+            }
+        }
+    }
+
+    async fn run_one(&self, job: Job, stats: &mut RunStats) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        if job.valid_until.is_some_and(|until| until < now) {
+            tracing::info!(job = job.id, key = %job.key, "skipped: no longer worth sending");
+            self.store
+                .finish_job(job.id, &self.worker, JobState::Skipped, Some("stale"), now)
+                .await?;
+            stats.skipped += 1;
+            return Ok(());
+        }
+        let outcome = match self.delivery(&job).await? {
+            Some(delivery) => self.messenger.deliver(&delivery).await,
+            None => Err(DeliveryError::Permanent("recipient has no identity".into())),
+        };
+        let now = self.clock.now();
+        match outcome {
+            Ok(()) => {
+                self.store
+                    .finish_job(job.id, &self.worker, JobState::Done, None, now)
+                    .await?;
+                stats.delivered += 1;
+            }
+            Err(e @ DeliveryError::Permanent(_)) => self.fail(&job, &e, now, stats).await?,
+            Err(e) if job.attempts >= MAX_ATTEMPTS => self.fail(&job, &e, now, stats).await?,
+            Err(e) => {
+                let at = now + retry_delay(&e, job.attempts);
+                tracing::warn!(job = job.id, attempt = job.attempts, error = %e, retry_at = %at, "delivery failed; will retry");
+                self.store
+                    .retry_job(job.id, &self.worker, at, &e.to_string())
+                    .await?;
+                stats.retried += 1;
+            }
+        }
+        Ok(())
+    }
+
+    async fn fail(
+        &self,
+        job: &Job,
+        e: &DeliveryError,
+        now: DateTime<Utc>,
+        stats: &mut RunStats,
+    ) -> Result<(), StoreError> {
+        tracing::error!(job = job.id, key = %job.key, attempts = job.attempts, error = %e, "delivery failed for good");
+        self.store
+            .finish_job(job.id, &self.worker, JobState::Failed, Some(&e.to_string()), now)
+            .await?;
+        stats.failed += 1;
+        Ok(())
+    }
+
+    async fn delivery(&self, job: &Job) -> Result<Option<Delivery>, StoreError> {
+        let Payload::Notify { to, reply } = &job.payload;
+        let to = match to {
+            Target::Channel(channel) => Address::Channel(channel.clone()),
+            Target::Member(member) => {
+                let identities = self.store.identities(job.community_id, *member).await?;
+                match identities.into_iter().next() {
+                    Some(identity) => Address::Direct(identity),
+                    None => return Ok(None),
+                }
+            }
+        };
+        Ok(Some(Delivery {
+            key: job.key.clone(),
+            community_id: job.community_id,
+            to,
+            reply: reply.clone(),
+        }))
+    }
+
+    /// Run forever: deliver what is due, then sleep until the next job or a wake-up.
+    pub async fn run(self) {
+        loop {
+            if let Err(e) = self.run_due().await {
+                tracing::warn!(error = %e, "scheduler: store unavailable; retrying shortly");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                continue;
+            }
+            let sleep = match self.store.next_wake().await {
+                Ok(Some(at)) => (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO),
+                Ok(None) => MAX_SLEEP,
+                Err(_) => Duration::from_secs(2),
+            }
+            .min(MAX_SLEEP);
+            tokio::select! {
+                () = tokio::time::sleep(sleep) => {}
+                () = self.wake.notified() => {}
+            }
+        }
+    }
+}
+
+/// Exponential backoff from 5 s, capped at an hour; a 429's Retry-After wins.
+pub fn retry_delay(e: &DeliveryError, attempts: i32) -> TimeDelta {
+    match e {
+        DeliveryError::RateLimited(after) => {
+            TimeDelta::from_std(*after).unwrap_or(TimeDelta::seconds(1))
+        }
+        _ => {
+            let exp = attempts.clamp(1, 10) - 1;
+            TimeDelta::seconds((5_i64 << exp).min(3600))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_honours_retry_after() {
+        let t = DeliveryError::Transient("503".into());
+        assert_eq!(retry_delay(&t, 1), TimeDelta::seconds(5));
+        assert_eq!(retry_delay(&t, 2), TimeDelta::seconds(10));
+        assert_eq!(retry_delay(&t, 10), TimeDelta::seconds(2560));
+        assert_eq!(retry_delay(&t, 50), TimeDelta::seconds(2560));
+        let r = DeliveryError::RateLimited(Duration::from_millis(1500));
+        assert_eq!(retry_delay(&r, 3), TimeDelta::milliseconds(1500));
+    }
+}

@@ -1,0 +1,374 @@
+//! Joining, approval, roles, leaving (with erasure), community setup.
+
+use super::{Core, Ctx, render};
+use crate::action::Action;
+use crate::command::{CommunityPatch, MemberRef, ProfilePatch};
+use crate::domain::{Member, MemberId, MemberStatus, Profile, Role};
+use crate::error::{CoreError, UserError};
+use crate::i18n;
+use crate::jobs::NewJob;
+use crate::reply::{ButtonStyle, Form, FormField, Reply};
+use crate::store::NewMember;
+
+/// Most rows a list reply shows; the rest are counted.
+const LIST_LIMIT: u32 = 25;
+
+impl Core {
+    pub(super) async fn join(&self, ctx: &Ctx<'_>, patch: ProfilePatch) -> Result<Reply, CoreError> {
+        let status = if ctx.community.requires_approval {
+            MemberStatus::Pending
+        } else {
+            MemberStatus::Approved
+        };
+        if let Some(existing) = &ctx.member {
+            return match existing.status {
+                MemberStatus::Pending => Err(UserError::new("error.already_pending").into()),
+                MemberStatus::Approved => Err(UserError::new("error.already_member").into()),
+                MemberStatus::Rejected | MemberStatus::Left => {
+                    self.rejoin(ctx, existing.clone(), patch, status).await
+                }
+            };
+        }
+        let mut profile = Profile::default();
+        patch.apply(&mut profile);
+        let new = NewMember {
+            identity: ctx.actor.identity.clone(),
+            status,
+            role: Role::Member,
+            profile,
+            locale: patch.locale.or(ctx.actor.locale),
+        };
+        let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
+        let now = self.now();
+        let community = ctx.community.clone();
+        let member = self
+            .store
+            .insert_member(ctx.community.id, &new, &move |m: &Member| {
+                if m.status == MemberStatus::Pending {
+                    waiting_notices(&community, m, &admins, now)
+                } else {
+                    Vec::new()
+                }
+            })
+            .await?;
+        self.jobs_written.notify_one();
+        let locale = member.locale_or(&ctx.community);
+        Ok(joined_reply(locale, &member, &ctx.community.name))
+    }
+
+    async fn rejoin(
+        &self,
+        ctx: &Ctx<'_>,
+        mut member: Member,
+        patch: ProfilePatch,
+        status: MemberStatus,
+    ) -> Result<Reply, CoreError> {
+        patch.apply(&mut member.profile);
+        if patch.locale.is_some() {
+            member.locale = patch.locale;
+        }
+        self.store.update_profile(&member).await?;
+        let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
+        member.status = status;
+        let jobs = if status == MemberStatus::Pending {
+            waiting_notices(&ctx.community, &member, &admins, self.now())
+        } else {
+            Vec::new()
+        };
+        let from = ctx.member.as_ref().map_or(MemberStatus::Left, |m| m.status);
+        if !self.store.transition(ctx.community.id, member.id, from, status, &jobs).await? {
+            return Err(UserError::new("error.changed_meanwhile").into());
+        }
+        self.jobs_written.notify_one();
+        let locale = member.locale_or(&ctx.community);
+        Ok(joined_reply(locale, &member, &ctx.community.name))
+    }
+
+    pub(super) async fn pending(&self, ctx: &Ctx<'_>) -> Result<Reply, CoreError> {
+        ctx.require_staff()?;
+        let waiting = self
+            .store
+            .members_with_status(ctx.community.id, MemberStatus::Pending, LIST_LIMIT + 1)
+            .await?;
+        if waiting.is_empty() {
+            return Ok(ctx.reply("pending.none", &[]).private());
+        }
+        let shown = waiting.len().min(LIST_LIMIT as usize);
+        let mut reply = ctx
+            .reply("pending.heading", &[("count", &waiting.len().to_string())])
+            .private();
+        let can_decide = ctx.require_admin().is_ok();
+        for m in &waiting[..shown] {
+            reply = reply.field(
+                format!("{} (@{})", m.profile.name, m.handle),
+                render::summary_line(ctx.locale, &m.profile),
+            );
+            if can_decide {
+                reply = decision_buttons(reply, ctx.locale, m);
+            }
+        }
+        Ok(reply)
+    }
+
+    pub(super) async fn approve(&self, ctx: &Ctx<'_>, who: &MemberRef) -> Result<Reply, CoreError> {
+        ctx.require_admin()?;
+        let target = self.find(ctx, who).await?;
+        self.approve_member(ctx, target).await
+    }
+
+    pub(super) async fn approve_by_id(&self, ctx: &Ctx<'_>, id: MemberId) -> Result<Reply, CoreError> {
+        ctx.require_admin()?;
+        let target = self.find_by_id(ctx, id).await?;
+        self.approve_member(ctx, target).await
+    }
+
+    async fn approve_member(&self, ctx: &Ctx<'_>, target: Member) -> Result<Reply, CoreError> {
+        let name = target.profile.name.clone();
+        if target.status != MemberStatus::Pending {
+            return Err(not_pending(&target).into());
+        }
+        let locale = target.locale_or(&ctx.community);
+        let notice = Reply::text(
+            locale,
+            i18n::t(locale, "approve.notice", &[("community", &ctx.community.name)]),
+        );
+        let job = NewJob::notify_member(
+            ctx.community.id,
+            target.id,
+            format!("approved:{}:{}", target.id, self.now().timestamp_micros()),
+            notice,
+            self.now(),
+        );
+        if !self
+            .store
+            .transition(ctx.community.id, target.id, MemberStatus::Pending, MemberStatus::Approved, &[job])
+            .await?
+        {
+            return Err(UserError::new("error.changed_meanwhile").into());
+        }
+        self.jobs_written.notify_one();
+        Ok(ctx.reply("approve.done", &[("name", &name)]))
+    }
+
+    pub(super) async fn reject(
+        &self,
+        ctx: &Ctx<'_>,
+        who: &MemberRef,
+        reason: Option<String>,
+    ) -> Result<Reply, CoreError> {
+        ctx.require_admin()?;
+        let target = self.find(ctx, who).await?;
+        if target.status != MemberStatus::Pending {
+            return Err(not_pending(&target).into());
+        }
+        let locale = target.locale_or(&ctx.community);
+        let mut text = i18n::t(locale, "reject.notice", &[("community", &ctx.community.name)]);
+        if let Some(reason) = &reason {
+            text.push('\n');
+            text.push_str(&i18n::t(locale, "reject.reason", &[("reason", reason)]));
+        }
+        let job = NewJob::notify_member(
+            ctx.community.id,
+            target.id,
+            format!("rejected:{}:{}", target.id, self.now().timestamp_micros()),
+            Reply::text(locale, text),
+            self.now(),
+        );
+        if !self
+            .store
+            .transition(ctx.community.id, target.id, MemberStatus::Pending, MemberStatus::Rejected, &[job])
+            .await?
+        {
+            return Err(UserError::new("error.changed_meanwhile").into());
+        }
+        self.jobs_written.notify_one();
+        Ok(ctx.reply("reject.done", &[("name", &target.profile.name)]))
+    }
+
+    /// The Reject button asks for an optional reason first (a modal on the platforms).
+    pub(super) async fn reject_form(&self, ctx: &Ctx<'_>, id: MemberId) -> Result<Reply, CoreError> {
+        ctx.require_admin()?;
+        let target = self.find_by_id(ctx, id).await?;
+        if target.status != MemberStatus::Pending {
+            return Err(not_pending(&target).into());
+        }
+        let mut reply = ctx
+            .reply("reject.form_intro", &[("name", &target.profile.name)])
+            .private();
+        reply.form = Some(Form {
+            title: ctx.t("reject.form_title", &[]),
+            command: format!("/alumni reject @{}", target.handle),
+            fields: vec![FormField {
+                key: "reason".into(),
+                label: ctx.t("reject.form_reason", &[]),
+                required: false,
+                long: true,
+            }],
+        });
+        Ok(reply)
+    }
+
+    pub(super) async fn set_role(
+        &self,
+        ctx: &Ctx<'_>,
+        who: &MemberRef,
+        role: Role,
+    ) -> Result<Reply, CoreError> {
+        let me = ctx.require_admin()?;
+        let target = self.find(ctx, who).await?;
+        if !target.is_approved() {
+            return Err(UserError::new("error.target_not_approved")
+                .arg("name", target.profile.name)
+                .into());
+        }
+        if target.id == me.id && role != Role::Admin {
+            let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
+            if admins.len() <= 1 {
+                return Err(UserError::new("error.last_admin").into());
+            }
+        }
+        self.store.set_role(ctx.community.id, target.id, role).await?;
+        let role_name = ctx.t(&format!("role.{}", role.as_str()), &[]);
+        Ok(ctx.reply("role.done", &[("name", &target.profile.name), ("role", &role_name)]))
+    }
+
+    pub(super) async fn leave(&self, ctx: &Ctx<'_>, delete: bool) -> Result<Reply, CoreError> {
+        let Some(me) = &ctx.member else {
+            return Err(UserError::new("error.not_a_member").into());
+        };
+        if me.role == Role::Admin {
+            let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
+            if admins.len() <= 1 && me.is_approved() {
+                return Err(UserError::new("error.last_admin").into());
+            }
+        }
+        if delete {
+            self.store.erase_member(ctx.community.id, me.id).await?;
+            tracing::info!(community = ctx.community.id, "member erased their data");
+            return Ok(ctx.reply("leave.erased", &[]).private());
+        }
+        if me.status == MemberStatus::Left {
+            return Err(UserError::new("error.not_a_member").into());
+        }
+        self.store
+            .transition(ctx.community.id, me.id, me.status, MemberStatus::Left, &[])
+            .await?;
+        Ok(ctx.reply("leave.done", &[]).private())
+    }
+
+    pub(super) async fn setup(&self, ctx: &Ctx<'_>, patch: CommunityPatch) -> Result<Reply, CoreError> {
+        ctx.require_admin()?;
+        let mut c = ctx.community.clone();
+        if !patch.is_empty() {
+            if let Some(name) = patch.name {
+                c.name = name;
+            }
+            if let Some(approval) = patch.approval {
+                c.requires_approval = approval;
+            }
+            if let Some(locale) = patch.locale {
+                c.locale = locale;
+            }
+            if let Some(tz) = patch.timezone {
+                c.timezone = tz;
+            }
+            self.store.update_community(&c).await?;
+        }
+        let approval = ctx.t(if c.requires_approval { "setup.approval_on" } else { "setup.approval_off" }, &[]);
+        Ok(ctx
+            .reply("setup.heading", &[])
+            .private()
+            .field(ctx.t("setup.name", &[]), c.name.clone())
+            .field(ctx.t("setup.approval", &[]), approval)
+            .field(ctx.t("setup.locale", &[]), c.locale.as_str())
+            .field(ctx.t("setup.timezone", &[]), c.timezone.clone()))
+    }
+
+    /// A member of this community by `@handle` or platform id.
+    pub(super) async fn find(&self, ctx: &Ctx<'_>, who: &MemberRef) -> Result<Member, CoreError> {
+        let found = if who.by_id {
+            let id = &ctx.actor.identity;
+            self.store
+                .member_by_identity(ctx.community.id, id.platform, &who.name)
+                .await?
+        } else {
+            self.store.member_by_handle(ctx.community.id, &who.name).await?
+        };
+        found.ok_or_else(|| UserError::new("error.no_such_member").arg("name", who.name.clone()).into())
+    }
+
+    async fn find_by_id(&self, ctx: &Ctx<'_>, id: MemberId) -> Result<Member, CoreError> {
+        self.store
+            .member(ctx.community.id, id)
+            .await?
+            .ok_or_else(|| UserError::new("error.no_such_member").arg("name", format!("#{id}")).into())
+    }
+}
+
+fn not_pending(target: &Member) -> UserError {
+    UserError::new("error.not_pending")
+        .arg("name", target.profile.name.clone())
+        .arg("status", target.status.as_str())
+}
+
+fn decision_buttons(reply: Reply, locale: i18n::Locale, m: &Member) -> Reply {
+    reply
+        .button(
+            format!("{} {}", i18n::t(locale, "button.approve", &[]), m.profile.name),
+            Action::Approve(m.id).encode(),
+            ButtonStyle::Primary,
+        )
+        .button(
+            format!("{} {}", i18n::t(locale, "button.reject", &[]), m.profile.name),
+            Action::Reject(m.id).encode(),
+            ButtonStyle::Danger,
+        )
+}
+
+/// "Someone waits for approval", to each admin in their own language, with the buttons.
+fn waiting_notices(
+    community: &crate::domain::Community,
+    member: &Member,
+    admins: &[Member],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<NewJob> {
+    admins
+        .iter()
+        .map(|admin| {
+            let locale = admin.locale_or(community);
+            let text = i18n::t(
+                locale,
+                "join.admin_notice",
+                &[("name", &member.profile.name), ("handle", &member.handle)],
+            );
+            let reply = decision_buttons(Reply::text(locale, text), locale, member)
+                .field(
+                    i18n::t(locale, "profile.summary", &[]),
+                    render::summary_line(locale, &member.profile),
+                );
+            let mut job = NewJob::notify_member(
+                community.id,
+                admin.id,
+                format!("waiting:{}:{}:{}", member.id, admin.id, now.timestamp_micros()),
+                reply,
+                now,
+            );
+            // The notice is about the joiner: erasing them erases it too.
+            job.member_id = Some(member.id);
+            job
+        })
+        .collect()
+}
+
+fn joined_reply(locale: i18n::Locale, member: &Member, community: &str) -> Reply {
+    let key = if member.status == MemberStatus::Pending {
+        "join.pending"
+    } else {
+        "join.welcome"
+    };
+    Reply::text(
+        locale,
+        i18n::t(locale, key, &[("name", &member.profile.name), ("community", community)]),
+    )
+    .private()
+}

@@ -1,0 +1,263 @@
+//! The funnel every platform converges on: an `Actor` plus a `Command` or an `Action` in,
+//! a `Reply` out. Permissions, tenancy and validation are checked here, never only in a
+//! platform setting.
+
+mod membership;
+mod profile;
+mod render;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::action::Action;
+use crate::clock::Clock;
+use crate::command::{self, Alumni, Command};
+use crate::domain::{Community, Identity, Member, MemberStatus, Profile, Role};
+use crate::error::{CoreError, UserError};
+use crate::i18n::{self, Locale};
+use crate::reply::Reply;
+use crate::store::{NewCommunity, NewMember, Store};
+
+/// Who is asking: their platform identity, and what the platform knows about them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub identity: Identity,
+    /// The platform's user locale, where it tells us (Discord interactions do).
+    pub locale: Option<Locale>,
+    /// The platform says this person runs the space (Discord owner or Administrator).
+    pub platform_admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Platform user ids (shell: names) who are admins from the start (`ALUMNI_ADMINS`).
+    pub bootstrap_admins: Vec<String>,
+    /// How a community is set up the first time its space is seen.
+    pub community_defaults: NewCommunity,
+}
+
+/// One request's context: the community, the asking member (if they have joined) and the
+/// locale to answer in.
+pub(crate) struct Ctx<'a> {
+    pub actor: &'a Actor,
+    pub community: Community,
+    pub member: Option<Member>,
+    pub locale: Locale,
+}
+
+impl Ctx<'_> {
+    pub fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
+        i18n::t(self.locale, key, args)
+    }
+
+    pub fn reply(&self, key: &str, args: &[(&str, &str)]) -> Reply {
+        Reply::text(self.locale, self.t(key, args))
+    }
+
+    /// The asking member, who must have joined and been approved.
+    pub fn approved(&self) -> Result<&Member, UserError> {
+        match &self.member {
+            Some(m) if m.is_approved() => Ok(m),
+            Some(m) if m.status == MemberStatus::Pending => Err(UserError::new("error.still_pending")),
+            _ => Err(UserError::new("error.not_a_member")),
+        }
+    }
+
+    /// The asking member with at least `role` (approved).
+    pub fn require_role(&self, role: Role) -> Result<&Member, UserError> {
+        let m = self.approved().map_err(|_| UserError::new("error.forbidden"))?;
+        if m.role >= role {
+            Ok(m)
+        } else {
+            Err(UserError::new("error.forbidden"))
+        }
+    }
+
+    pub fn require_staff(&self) -> Result<&Member, UserError> {
+        self.require_role(Role::Supporter)
+    }
+
+    pub fn require_admin(&self) -> Result<&Member, UserError> {
+        self.require_role(Role::Admin)
+    }
+}
+
+pub struct Core {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: CoreConfig,
+    /// Woken when a job is written, so the scheduler need not poll.
+    pub(crate) jobs_written: Arc<Notify>,
+}
+
+impl Core {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: CoreConfig) -> Core {
+        Core {
+            store,
+            clock,
+            config,
+            jobs_written: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Notified whenever a command wrote jobs; the scheduler waits on it.
+    pub fn jobs_written(&self) -> Arc<Notify> {
+        self.jobs_written.clone()
+    }
+
+    /// A typed line (`/alumni join …`), through the one grammar.
+    pub async fn handle_text(&self, actor: &Actor, line: &str) -> Reply {
+        match command::parse(line) {
+            Ok(command) => self.handle(actor, command).await,
+            Err(e) => self.error_reply(actor, &e).await,
+        }
+    }
+
+    /// A command (from the grammar, or built by an adapter from typed options).
+    pub async fn handle(&self, actor: &Actor, command: Command) -> Reply {
+        let result = async {
+            let ctx = self.context(actor).await?;
+            let reply = self.dispatch(&ctx, command).await;
+            Ok::<_, CoreError>((ctx.locale, reply))
+        }
+        .await;
+        self.finish(actor, result).await
+    }
+
+    /// A button press or form submission, by its encoded action id.
+    pub async fn handle_action(&self, actor: &Actor, action_id: &str) -> Reply {
+        let result = async {
+            let action = Action::decode(action_id)?;
+            let ctx = self.context(actor).await?;
+            let reply = match action {
+                Action::Approve(id) => self.approve_by_id(&ctx, id).await,
+                Action::Reject(id) => self.reject_form(&ctx, id).await,
+            };
+            Ok::<_, CoreError>((ctx.locale, reply))
+        }
+        .await;
+        self.finish(actor, result).await
+    }
+
+    async fn finish(
+        &self,
+        actor: &Actor,
+        result: Result<(Locale, Result<Reply, CoreError>), CoreError>,
+    ) -> Reply {
+        match result {
+            Ok((_, Ok(reply))) => reply,
+            Ok((locale, Err(e))) => render_error(locale, &e),
+            Err(CoreError::User(e)) => self.error_reply(actor, &e).await,
+            Err(e) => render_error(actor.locale.unwrap_or_default(), &e),
+        }
+    }
+
+    async fn dispatch(&self, ctx: &Ctx<'_>, command: Command) -> Result<Reply, CoreError> {
+        let Command::Alumni(a) = command;
+        match a {
+            Alumni::Join(patch) => self.join(ctx, patch).await,
+            Alumni::Pending => self.pending(ctx).await,
+            Alumni::Approve(who) => self.approve(ctx, &who).await,
+            Alumni::Reject { member, reason } => self.reject(ctx, &member, reason).await,
+            Alumni::Profile(who) => self.show_profile(ctx, who.as_ref()).await,
+            Alumni::ProfileSet(patch) => self.set_profile(ctx, patch).await,
+            Alumni::ProfileHide(fields) => self.set_hidden(ctx, &fields, true).await,
+            Alumni::ProfileShow(fields) => self.set_hidden(ctx, &fields, false).await,
+            Alumni::Search { query, page } => self.search(ctx, &query, page).await,
+            Alumni::Role { member, role } => self.set_role(ctx, &member, role).await,
+            Alumni::Leave { delete } => self.leave(ctx, delete).await,
+            Alumni::Help(topic) => Ok(render::help(ctx.locale, topic.as_deref())),
+            Alumni::Setup(patch) => self.setup(ctx, patch).await,
+        }
+    }
+
+    /// Resolve the community and the asking member. Bootstrap admins get an approved admin
+    /// row the first time they appear, so a new community has someone to approve joiners.
+    async fn context<'a>(&self, actor: &'a Actor) -> Result<Ctx<'a>, CoreError> {
+        let id = &actor.identity;
+        let community = self
+            .store
+            .community_for_space(id.platform, &id.space_id, &self.config.community_defaults)
+            .await?;
+        let mut member = self
+            .store
+            .member_by_identity(community.id, id.platform, &id.user_id)
+            .await?;
+        let is_bootstrap = actor.platform_admin
+            || self.config.bootstrap_admins.iter().any(|a| a == &id.user_id);
+        if member.is_none() && is_bootstrap {
+            let new = NewMember {
+                identity: id.clone(),
+                status: MemberStatus::Approved,
+                role: Role::Admin,
+                profile: Profile {
+                    name: id.handle.clone(),
+                    ..Profile::default()
+                },
+                locale: actor.locale,
+            };
+            member = Some(self.store.insert_member(community.id, &new, &|_| Vec::new()).await?);
+        }
+        if let Some(m) = member.as_mut() {
+            // Platform admins stay admins whatever their stored role says.
+            if is_bootstrap && m.is_approved() {
+                m.role = Role::Admin;
+            }
+            if m.handle != id.handle && !id.handle.is_empty() {
+                self.store.update_handle(community.id, id).await?;
+                m.handle = id.handle.clone();
+            }
+        }
+        let locale = member
+            .as_ref()
+            .and_then(|m| m.locale)
+            .or(actor.locale)
+            .unwrap_or(community.locale);
+        Ok(Ctx {
+            actor,
+            community,
+            member,
+            locale,
+        })
+    }
+
+    async fn error_reply(&self, actor: &Actor, e: &UserError) -> Reply {
+        // Errors are answered in the asker's language; a lookup failure here must not hide
+        // the original error, so fall back to the platform locale.
+        let locale = match self.context(actor).await {
+            Ok(ctx) => ctx.locale,
+            Err(_) => actor.locale.unwrap_or(self.config.community_defaults.locale),
+        };
+        render_error(locale, &CoreError::User(e.clone()))
+    }
+
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+fn render_error(locale: Locale, e: &CoreError) -> Reply {
+    let text = match e {
+        CoreError::User(u) => u.render(locale),
+        CoreError::Store(s) => {
+            if s.is_unavailable() {
+                tracing::warn!(error = %s, "database unavailable");
+            } else {
+                tracing::error!(error = %s, "store error");
+            }
+            i18n::t(locale, "error.try_again", &[])
+        }
+    };
+    let mut reply = Reply::text(locale, text).private();
+    reply.error = true;
+    reply
+}

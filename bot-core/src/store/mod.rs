@@ -1,0 +1,187 @@
+//! Persistence. One `Store` trait; a SQLite and a PostgreSQL implementation that share their
+//! plain SQL (see `shared.rs`) and differ only where the engines do: search and job claiming.
+//! Every call that reads or writes members takes the community id and filters on it.
+
+mod postgres;
+mod rows;
+mod shared;
+mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{
+    Community, CommunityId, Identity, Member, MemberId, MemberStatus, OpenTo, Platform, Profile,
+    Role,
+};
+use crate::error::StoreError;
+use crate::i18n::Locale;
+use crate::jobs::{Job, NewJob};
+use crate::search;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Builds the jobs that go with a new row, once its id is known.
+pub type JobsFor = dyn Fn(&Member) -> Vec<NewJob> + Send + Sync;
+
+/// Defaults for a community created the first time a space is seen.
+#[derive(Debug, Clone)]
+pub struct NewCommunity {
+    pub name: String,
+    pub locale: Locale,
+    pub timezone: String,
+    pub requires_approval: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub identity: Identity,
+    pub status: MemberStatus,
+    pub role: Role,
+    pub profile: Profile,
+    pub locale: Option<Locale>,
+}
+
+/// A directory query. All given parts must match; `text` is ranked, best first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchQuery {
+    pub text: String,
+    pub skills: Vec<String>,
+    pub industry: Option<String>,
+    pub open_to: Vec<OpenTo>,
+    pub role: Option<Role>,
+    /// Inclusive year ranges.
+    pub left: Option<(i32, i32)>,
+    pub joined: Option<(i32, i32)>,
+}
+
+impl SearchQuery {
+    /// The index terms this query needs; empty when only year ranges (or nothing) are given.
+    pub fn terms(&self) -> Vec<search::QueryTerm> {
+        let mut terms = search::query_terms(&self.text);
+        terms.extend(self.skills.iter().map(|s| search::skill_filter(s)));
+        terms.extend(self.open_to.iter().map(|o| search::open_to_filter(*o)));
+        terms.extend(self.industry.iter().map(|i| search::industry_filter(i)));
+        terms.extend(self.role.map(search::role_filter));
+        terms
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage {
+    pub members: Vec<Member>,
+    pub total: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// The community that owns a platform space, created with `defaults` on first sight.
+    async fn community_for_space(
+        &self,
+        platform: Platform,
+        space_id: &str,
+        defaults: &NewCommunity,
+    ) -> StoreResult<Community>;
+    async fn update_community(&self, community: &Community) -> StoreResult<()>;
+
+    async fn member(&self, community: CommunityId, id: MemberId) -> StoreResult<Option<Member>>;
+    async fn member_by_identity(
+        &self,
+        community: CommunityId,
+        platform: Platform,
+        user_id: &str,
+    ) -> StoreResult<Option<Member>>;
+    /// By platform user id or display handle (case-insensitive), on any platform.
+    async fn member_by_handle(
+        &self,
+        community: CommunityId,
+        handle: &str,
+    ) -> StoreResult<Option<Member>>;
+    async fn identities(
+        &self,
+        community: CommunityId,
+        member: MemberId,
+    ) -> StoreResult<Vec<Identity>>;
+
+    /// Insert a member with their first identity, and the jobs `jobs` builds for the new
+    /// member (who has an id only now), in one transaction.
+    async fn insert_member(
+        &self,
+        community: CommunityId,
+        new: &NewMember,
+        jobs: &JobsFor,
+    ) -> StoreResult<Member>;
+    /// Move a member from status `from` to `to`, writing `jobs` with it. False (and nothing
+    /// written) if the member was no longer in `from`: two admins approving at once notify once.
+    async fn transition(
+        &self,
+        community: CommunityId,
+        member: MemberId,
+        from: MemberStatus,
+        to: MemberStatus,
+        jobs: &[NewJob],
+    ) -> StoreResult<bool>;
+    async fn set_role(&self, community: CommunityId, member: MemberId, role: Role)
+    -> StoreResult<()>;
+    /// Write profile, hidden fields and locale (and the search document derived from them).
+    async fn update_profile(&self, member: &Member) -> StoreResult<()>;
+    /// Refresh the platform handle of an identity (people rename themselves).
+    async fn update_handle(&self, community: CommunityId, identity: &Identity) -> StoreResult<()>;
+
+    async fn members_with_status(
+        &self,
+        community: CommunityId,
+        status: MemberStatus,
+        limit: u32,
+    ) -> StoreResult<Vec<Member>>;
+    async fn members_with_role(
+        &self,
+        community: CommunityId,
+        role: Role,
+    ) -> StoreResult<Vec<Member>>;
+    /// Approved members matching `query`, best first.
+    async fn search(
+        &self,
+        community: CommunityId,
+        query: &SearchQuery,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<SearchPage>;
+
+    /// Erase a member and everything about them (identities, search entry, pending jobs
+    /// addressed to them) in one transaction.
+    async fn erase_member(&self, community: CommunityId, member: MemberId) -> StoreResult<()>;
+
+    async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<()>;
+    /// Lease up to `limit` due jobs to `worker` until `lease_until`. Jobs whose lease expired
+    /// (a crashed worker) are due again.
+    async fn claim_jobs(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>>;
+    /// Mark a leased job finished (`done`, `skipped` or `failed`); false if the lease was lost.
+    async fn finish_job(
+        &self,
+        id: i64,
+        worker: &str,
+        state: crate::jobs::JobState,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Give a leased job back to run again at `at`.
+    async fn retry_job(
+        &self,
+        id: i64,
+        worker: &str,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> StoreResult<bool>;
+    /// When the next pending job is due (or a lease expires), for the scheduler's sleep.
+    async fn next_wake(&self) -> StoreResult<Option<DateTime<Utc>>>;
+}

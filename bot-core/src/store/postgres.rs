@@ -1,0 +1,105 @@
+//! PostgreSQL: for several bot instances sharing state. A GIN-indexed tsvector built from our
+//! own terms for the directory; `FOR UPDATE SKIP LOCKED` so instances never claim the same job.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
+
+use super::rows::{member_columns, year_ranges};
+use super::shared::impl_store;
+use super::{SearchPage, SearchQuery, StoreResult};
+use crate::domain::{CommunityId, Member, MemberId};
+use crate::search::{Document, QueryTerm};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    async fn write_search(conn: &mut sqlx::PgConnection, member: &Member) -> StoreResult<()> {
+        let doc = Document::of(member);
+        sqlx::query(
+            "UPDATE members SET search = setweight(array_to_tsvector($2::text[]), 'A') \
+             || setweight(array_to_tsvector($3::text[]), 'B') WHERE id = $1",
+        )
+        .bind(member.id)
+        .bind(&doc.name)
+        .bind(&doc.other)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_search(_conn: &mut sqlx::PgConnection, _member: MemberId) -> StoreResult<()> {
+        // The search vector is a column of the member row, deleted with it.
+        Ok(())
+    }
+
+    async fn search_page(
+        &self,
+        community: CommunityId,
+        query: &SearchQuery,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<SearchPage> {
+        let terms = query.terms();
+        if terms.is_empty() {
+            return self.browse_page(community, query, limit, offset).await;
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            member_columns!(),
+            ", COUNT(*) OVER () AS total FROM members m \
+             WHERE m.search @@ CAST($1 AS tsquery) AND m.community_id = $2 \
+             AND m.status = 'approved' ",
+            year_ranges!(3),
+            " ORDER BY ts_rank(m.search, CAST($1 AS tsquery)) DESC, m.id LIMIT $7 OFFSET $8"
+        ))
+        .bind(tsquery(community, &terms))
+        .bind(community)
+        .bind(query.left.map(|r| r.0))
+        .bind(query.left.map(|r| r.1))
+        .bind(query.joined.map(|r| r.0))
+        .bind(query.joined.map(|r| r.1))
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await?;
+        Self::page_from_rows(&rows)
+    }
+}
+
+/// `'cm_1' & '佐藤' & 'rust':*` as tsquery input: quoted lexemes are taken literally, so no
+/// text-search parser (and no locale) decides how Japanese is split.
+fn tsquery(community: CommunityId, terms: &[QueryTerm]) -> String {
+    let mut q = format!("'{}'", Document::community_term(community));
+    for t in terms {
+        q.push_str(" & '");
+        q.push_str(&t.text.replace('\\', "\\\\").replace('\'', "''"));
+        q.push('\'');
+        if t.prefix {
+            q.push_str(":*");
+        }
+    }
+    q
+}
+
+impl_store!(PgStore, Postgres, sqlx::postgres::PgRow, "FOR UPDATE SKIP LOCKED");

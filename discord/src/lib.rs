@@ -1,0 +1,1 @@
+//! discord adapter: filled in by its own issue.

@@ -1,0 +1,1 @@
+//! slack adapter: filled in by its own issue.
