@@ -1,1 +1,89 @@
-fn main() {}
+//! alumni-bot: a company's alumni network inside Discord and Slack.
+
+mod config;
+mod db;
+mod shell;
+
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use bot_core::clock::OffsetClock;
+use bot_core::service::{Core, CoreConfig};
+use bot_core::store::NewCommunity;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "alumni-bot", version, about = "A closed alumni network for companies, inside Discord and Slack")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start every adapter whose settings are present, with the scheduler; the shell when no
+    /// platform is configured (the default command).
+    Run,
+    /// Force the local shell: type commands as any member (`:as NAME`).
+    Shell {
+        /// Who types first (default: the first of ALUMNI_ADMINS, else "guest").
+        #[arg(long = "as")]
+        user: Option<String>,
+    },
+    /// Only run the database migrations, then exit.
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = Config::load()?;
+    tracing::debug!(?config, "configuration");
+    match cli.command.unwrap_or(Cmd::Run) {
+        Cmd::Migrate => {
+            db::open(&config.database_url).await?;
+            println!("migrated {}", config::redact_url(&config.database_url));
+            Ok(())
+        }
+        Cmd::Shell { user } => run_shell(&config, user).await,
+        Cmd::Run => {
+            if config.has_platform() {
+                bail!(
+                    "DISCORD_TOKEN / SLACK_SIGNING_SECRET / SLACK_APP_TOKEN are set, but this build \
+                     has no Discord or Slack adapter yet; unset them to use the shell"
+                );
+            }
+            run_shell(&config, None).await
+        }
+    }
+}
+
+async fn run_shell(config: &Config, user: Option<String>) -> Result<()> {
+    let store = db::open(&config.database_url).await?;
+    let clock = Arc::new(OffsetClock::new());
+    let core = Arc::new(Core::new(
+        store,
+        clock.clone(),
+        CoreConfig {
+            bootstrap_admins: config.admins.clone(),
+            community_defaults: NewCommunity {
+                name: config.community_name.clone(),
+                locale: config.shell_locale.unwrap_or_default(),
+                timezone: config.timezone.clone(),
+                requires_approval: config.approval,
+            },
+        },
+    ));
+    let user = user
+        .or_else(|| config.admins.first().cloned())
+        .unwrap_or_else(|| "guest".to_owned());
+    let tz = config.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    shell::Shell::new(core, clock, user, config.shell_locale, tz).run().await
+}

@@ -39,3 +39,38 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// Real time shifted by an offset that only grows or is set: the shell's clock, so `:clock +2h`
+/// makes reminders due without waiting.
+pub struct OffsetClock(Mutex<Duration>);
+
+impl OffsetClock {
+    pub fn new() -> Self {
+        OffsetClock(Mutex::new(Duration::zero()))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) += by;
+    }
+
+    /// Jump to `at` (never backwards: jobs already delivered stay delivered).
+    pub fn jump_to(&self, at: DateTime<Utc>) {
+        let mut offset = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let wanted = at - Utc::now();
+        if wanted > *offset {
+            *offset = wanted;
+        }
+    }
+}
+
+impl Default for OffsetClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -38,7 +38,7 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
                 .usage("alumni.help"));
         }
     };
-    let mut args = Args::new(usage, tokens)?;
+    let mut args = Args::new(usage, tokens, allowed_keys(&sub))?;
     let command = match sub.as_str() {
         "join" => {
             let patch = profile_patch(&mut args, true)?;
@@ -78,6 +78,23 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
     };
     args.finish()?;
     Ok(command)
+}
+
+const PROFILE_KEYS: &[&str] = &[
+    "name", "department", "joined", "left", "company", "title", "industry", "location", "skills",
+    "interests", "open_to", "bio", "locale",
+];
+
+fn allowed_keys(sub: &str) -> &'static [&'static str] {
+    match sub {
+        "join" | "profile" => PROFILE_KEYS,
+        "reject" => &["reason"],
+        "search" => &["skills", "industry", "open_to", "role", "left", "joined", "page"],
+        "role" => &["role"],
+        "leave" => &["delete"],
+        "setup" => &["name", "approval", "locale", "timezone"],
+        _ => &[],
+    }
 }
 
 fn profile(args: &mut Args) -> Result<Alumni, UserError> {
@@ -242,6 +259,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_key_and_carry_usage() {
+        assert_eq!(error("/alumni join colour:blue").args, vec![("key", "colour".to_string())]);
         let e = error("/alumni join name:x colour:blue");
         assert_eq!((e.key, e.usage), ("error.unknown_key", Some("alumni.join")));
         assert_eq!(e.args, vec![("key", "colour".to_string())]);

@@ -24,7 +24,9 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    pub fn new(usage: &'static str, tokens: Vec<Token>) -> Result<Args, UserError> {
+    /// `allowed` lists the keys this subcommand knows: any other key is reported first, before
+    /// a missing one, since it is usually a typo of the missing one.
+    pub fn new(usage: &'static str, tokens: Vec<Token>, allowed: &[&str]) -> Result<Args, UserError> {
         let mut args = Args {
             usage,
             words: Vec::new(),
@@ -37,6 +39,9 @@ impl Args {
                 Token::Mention { name, by_id } => args.mentions.push(MemberRef { name, by_id }),
                 Token::Channel(c) => args.words.push(format!("#{c}")),
                 Token::Pair(k, v) => {
+                    if !allowed.contains(&k.as_str()) {
+                        return Err(args.err("error.unknown_key").arg("key", k));
+                    }
                     if args.pairs.iter().any(|(seen, _)| *seen == k) {
                         return Err(args.err("error.duplicate_key").arg("key", k));
                     }

@@ -1,0 +1,134 @@
+//! Configuration: environment variables, over an optional `alumni.toml` in the working
+//! directory (or the file named by `ALUMNI_CONFIG`). Secrets are never logged: `Debug` redacts.
+
+use std::fmt;
+
+use anyhow::{Context, Result, bail};
+use bot_core::i18n::Locale;
+use serde::Deserialize;
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    admins: Option<Vec<String>>,
+    locale: Option<String>,
+    community_name: Option<String>,
+    timezone: Option<String>,
+    approval: Option<bool>,
+    discord_token: Option<String>,
+    slack_signing_secret: Option<String>,
+    slack_app_token: Option<String>,
+}
+
+pub struct Config {
+    pub database_url: String,
+    pub admins: Vec<String>,
+    /// The shell's language (`ALUMNI_LOCALE`, then `LANG`), if it is ja or en.
+    pub shell_locale: Option<Locale>,
+    pub community_name: String,
+    pub timezone: String,
+    pub approval: bool,
+    pub discord_token: Option<String>,
+    pub slack_signing_secret: Option<String>,
+    pub slack_app_token: Option<String>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = |s: &Option<String>| if s.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("admins", &self.admins)
+            .field("shell_locale", &self.shell_locale)
+            .field("community_name", &self.community_name)
+            .field("timezone", &self.timezone)
+            .field("approval", &self.approval)
+            .field("discord_token", &secret(&self.discord_token))
+            .field("slack_signing_secret", &secret(&self.slack_signing_secret))
+            .field("slack_app_token", &secret(&self.slack_app_token))
+            .finish()
+    }
+}
+
+/// A database URL without its password.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn load() -> Result<Config> {
+        let path = env("ALUMNI_CONFIG").unwrap_or_else(|| "alumni.toml".to_owned());
+        let file: FileConfig = match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).with_context(|| format!("reading {path}"))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && env("ALUMNI_CONFIG").is_none() => {
+                FileConfig::default()
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {path}")),
+        };
+        let admins = match env("ALUMNI_ADMINS") {
+            Some(list) => list.split(',').map(|s| s.trim().trim_start_matches('@').to_owned()).filter(|s| !s.is_empty()).collect(),
+            None => file.admins.unwrap_or_default(),
+        };
+        let shell_locale = env("ALUMNI_LOCALE")
+            .or(file.locale)
+            .or_else(|| env("LC_ALL"))
+            .or_else(|| env("LANG"))
+            .and_then(|tag| Locale::from_tag(&tag));
+        let timezone = env("ALUMNI_TIMEZONE")
+            .or(file.timezone)
+            .unwrap_or_else(|| "Asia/Tokyo".to_owned());
+        if timezone.parse::<chrono_tz::Tz>().is_err() {
+            bail!("ALUMNI_TIMEZONE: unknown time zone {timezone:?} (use a name such as Asia/Tokyo)");
+        }
+        let approval = match env("ALUMNI_APPROVAL") {
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "on" | "yes" | "true" | "1" => true,
+                "off" | "no" | "false" | "0" => false,
+                _ => bail!("ALUMNI_APPROVAL must be on or off, not {v:?}"),
+            },
+            None => file.approval.unwrap_or(true),
+        };
+        Ok(Config {
+            database_url: env("DATABASE_URL")
+                .or(file.database_url)
+                .unwrap_or_else(|| "sqlite://alumni.db".to_owned()),
+            admins,
+            shell_locale,
+            community_name: env("ALUMNI_COMMUNITY_NAME")
+                .or(file.community_name)
+                .unwrap_or_else(|| "Alumni".to_owned()),
+            timezone,
+            approval,
+            discord_token: env("DISCORD_TOKEN").or(file.discord_token),
+            slack_signing_secret: env("SLACK_SIGNING_SECRET").or(file.slack_signing_secret),
+            slack_app_token: env("SLACK_APP_TOKEN").or(file.slack_app_token),
+        })
+    }
+
+    pub fn has_platform(&self) -> bool {
+        self.discord_token.is_some() || self.slack_signing_secret.is_some() || self.slack_app_token.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(redact_url("postgres://bot:s3cret@db:5432/alumni"), "postgres://bot:***@db:5432/alumni");
+        assert_eq!(redact_url("sqlite://alumni.db"), "sqlite://alumni.db");
+    }
+}

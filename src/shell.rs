@@ -1,0 +1,261 @@
+//! The local shell adapter: one line a command, as any member of one local community.
+//!
+//! `:as NAME [ja|en]` switches who is typing, `:click ACTION_ID` presses a button, a form is
+//! answered with `key:value` on the next line, `:clock +2h` moves time. Deliveries (DMs and
+//! channel posts) print as `>> to @NAME` / `>> to #CHANNEL` blocks, each once. With a script on
+//! stdin it runs to EOF and exits 0; only a crash exits non-zero.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use async_trait::async_trait;
+use bot_core::clock::{Clock, OffsetClock};
+use bot_core::domain::{Identity, Platform};
+use bot_core::i18n::Locale;
+use bot_core::messenger::{Address, Delivery, DeliveryError, Messenger};
+use bot_core::reply::Reply;
+use bot_core::scheduler::Scheduler;
+use bot_core::service::{Actor, Core};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// The one space the shell's community lives in.
+pub const SPACE: &str = "local";
+
+/// Prints each delivery once (keyed by its idempotency key).
+#[derive(Default)]
+pub struct ShellMessenger {
+    seen: Mutex<HashSet<String>>,
+}
+
+#[async_trait]
+impl Messenger for ShellMessenger {
+    async fn deliver(&self, d: &Delivery) -> Result<(), DeliveryError> {
+        if !self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(d.key.clone()) {
+            return Ok(());
+        }
+        let to = match &d.to {
+            Address::Direct(identity) => format!("@{}", identity.handle),
+            Address::Channel(channel) => format!("#{}", channel.trim_start_matches('#')),
+        };
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, ">> to {to}\n{}\n", indent(&d.reply.to_plain_text()));
+        let _ = out.flush();
+        Ok(())
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("   {l}")).collect::<Vec<_>>().join("\n")
+}
+
+pub struct Shell {
+    core: Arc<Core>,
+    scheduler: Scheduler,
+    clock: Arc<OffsetClock>,
+    user: String,
+    /// Locale chosen per shell user with `:as NAME ja|en`, else the shell's.
+    locales: HashMap<String, Locale>,
+    default_locale: Option<Locale>,
+    /// The timezone `:clock` reads local times in.
+    timezone: chrono_tz::Tz,
+}
+
+impl Shell {
+    pub fn new(
+        core: Arc<Core>,
+        clock: Arc<OffsetClock>,
+        user: String,
+        default_locale: Option<Locale>,
+        timezone: chrono_tz::Tz,
+    ) -> Shell {
+        let scheduler = Scheduler::new(
+            core.store().clone(),
+            Arc::new(ShellMessenger::default()),
+            clock.clone(),
+            core.jobs_written(),
+        );
+        Shell {
+            core,
+            scheduler,
+            clock,
+            user,
+            locales: HashMap::new(),
+            default_locale,
+            timezone,
+        }
+    }
+
+    fn actor(&self) -> Actor {
+        Actor {
+            identity: Identity {
+                platform: Platform::Shell,
+                space_id: SPACE.to_owned(),
+                user_id: self.user.clone(),
+                handle: self.user.clone(),
+            },
+            locale: self.locales.get(&self.user).copied().or(self.default_locale),
+            platform_admin: false,
+        }
+    }
+
+    pub async fn run(mut self) -> Result<()> {
+        let interactive = std::io::stdin().is_terminal();
+        if interactive {
+            println!("alumni-bot shell — /alumni help for commands, :help for shell commands, :quit to leave.");
+        }
+        // Deliver anything left from an earlier run before reading.
+        self.deliver_due().await;
+        let mut lines = BufReader::new(tokio::io::stdin()).lines();
+        let mut pending_form: Option<String> = None;
+        loop {
+            if interactive {
+                print!("{}> ", self.user);
+                let _ = std::io::stdout().flush();
+            }
+            let Some(line) = lines.next_line().await? else { break };
+            let line = line.trim();
+            if !interactive && !line.is_empty() {
+                println!("{}> {line}", self.user);
+            }
+            if let Some(command) = pending_form.take() {
+                // A form's answers: `key:value …` completing the command. Anything that looks
+                // like a new command instead abandons the form.
+                if !line.starts_with('/') && !line.starts_with(':') {
+                    let full = format!("{command} {line}");
+                    let reply = self.core.handle_text(&self.actor(), &full).await;
+                    pending_form = self.print(&reply);
+                    self.deliver_due().await;
+                    continue;
+                }
+            }
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix(':') {
+                match self.meta(rest).await {
+                    Meta::Quit => break,
+                    Meta::Reply(reply) => pending_form = self.print(&reply),
+                    Meta::Done => {}
+                }
+            } else {
+                let reply = self.core.handle_text(&self.actor(), line).await;
+                pending_form = self.print(&reply);
+            }
+            self.deliver_due().await;
+        }
+        Ok(())
+    }
+
+    async fn meta(&mut self, rest: &str) -> Meta {
+        let mut words = rest.split_whitespace();
+        match words.next().unwrap_or("") {
+            "quit" | "q" | "exit" => Meta::Quit,
+            "as" => {
+                match words.next() {
+                    Some(name) => {
+                        self.user = name.trim_start_matches('@').to_owned();
+                        if let Some(l) = words.next().and_then(|l| l.parse::<Locale>().ok()) {
+                            self.locales.insert(self.user.clone(), l);
+                        }
+                        println!("(now typing as {})", self.user);
+                    }
+                    None => println!("(typing as {})", self.user),
+                }
+                Meta::Done
+            }
+            "locale" => {
+                if let Some(l) = words.next().and_then(|l| l.parse::<Locale>().ok()) {
+                    self.locales.insert(self.user.clone(), l);
+                    println!("({} now uses {l})", self.user);
+                } else {
+                    println!("(usage: :locale ja|en)");
+                }
+                Meta::Done
+            }
+            "click" => match words.next() {
+                Some(id) => Meta::Reply(self.core.handle_action(&self.actor(), id).await),
+                None => {
+                    println!("(usage: :click ACTION_ID)");
+                    Meta::Done
+                }
+            },
+            "clock" => {
+                let arg = words.collect::<Vec<_>>().join(" ");
+                match self.move_clock(&arg) {
+                    Ok(()) => println!("(clock: {})", self.clock.now().with_timezone(&self.timezone).format("%Y-%m-%d %H:%M %Z")),
+                    Err(e) => println!("({e})"),
+                }
+                Meta::Done
+            }
+            "help" => {
+                println!(
+                    "(:as NAME [ja|en]  switch user · :locale ja|en · :click ACTION_ID · \
+                     :clock +2h | +30m | +1d | 2026-12-18T18:00 · :quit)"
+                );
+                Meta::Done
+            }
+            other => {
+                println!("(unknown shell command :{other}; try :help)");
+                Meta::Done
+            }
+        }
+    }
+
+    fn move_clock(&self, arg: &str) -> Result<(), String> {
+        let arg = arg.trim();
+        if let Some(delta) = arg.strip_prefix('+') {
+            let (num, unit) = delta.split_at(delta.find(|c: char| !c.is_ascii_digit()).unwrap_or(delta.len()));
+            let n: i64 = num.parse().map_err(|_| format!("bad duration {arg:?}"))?;
+            let by = match unit {
+                "m" | "min" => TimeDelta::minutes(n),
+                "h" => TimeDelta::hours(n),
+                "d" => TimeDelta::days(n),
+                "w" => TimeDelta::weeks(n),
+                "s" => TimeDelta::seconds(n),
+                _ => return Err(format!("bad duration {arg:?}: use +30m, +2h, +1d")),
+            };
+            self.clock.advance(by);
+            return Ok(());
+        }
+        let at = parse_time(arg, self.timezone).ok_or_else(|| format!("bad time {arg:?}: use 2026-12-18T18:00"))?;
+        if at < self.clock.now() {
+            return Err("the clock only moves forward".to_owned());
+        }
+        self.clock.jump_to(at);
+        Ok(())
+    }
+
+    async fn deliver_due(&self) {
+        if let Err(e) = self.scheduler.run_due().await {
+            tracing::warn!(error = %e, "could not deliver due jobs");
+        }
+    }
+
+    /// Print a reply; returns the command a form wants completed on the next line.
+    fn print(&self, reply: &Reply) -> Option<String> {
+        println!("{}\n", reply.to_plain_text());
+        reply.form.as_ref().map(|f| f.command.clone())
+    }
+}
+
+enum Meta {
+    Quit,
+    Done,
+    Reply(Reply),
+}
+
+/// ISO 8601 with an offset, or a local time in `tz`.
+fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return tz.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc));
+        }
+    }
+    None
+}
