@@ -277,6 +277,13 @@ mod tests {
     }
 
     #[test]
+    fn every_profile_field_is_an_allowed_key() {
+        for f in Field::ALL {
+            assert!(PROFILE_KEYS.contains(&f.as_str()), "{f}");
+        }
+    }
+
+    #[test]
     fn search_profile_and_roles() {
         assert_eq!(
             alumni("/alumni search 佐藤 skills:rust left:2015-2020 page:2"),
