@@ -32,18 +32,31 @@ pub struct ShellMessenger {
 
 #[async_trait]
 impl Messenger for ShellMessenger {
-    async fn deliver(&self, d: &Delivery) -> Result<(), DeliveryError> {
+    async fn deliver(&self, d: &Delivery) -> Result<Option<String>, DeliveryError> {
+        if !self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(d.key.clone()) {
+            return Ok(Some(d.key.clone()));
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, ">> to {}\n{}\n", address(&d.to), indent(&d.reply.to_plain_text()));
+        let _ = out.flush();
+        Ok(Some(d.key.clone()))
+    }
+
+    async fn update(&self, d: &Delivery, _message_ref: &str) -> Result<(), DeliveryError> {
         if !self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(d.key.clone()) {
             return Ok(());
         }
-        let to = match &d.to {
-            Address::Direct(identity) => format!("@{}", identity.handle),
-            Address::Channel(channel) => format!("#{}", channel.trim_start_matches('#')),
-        };
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, ">> to {to}\n{}\n", indent(&d.reply.to_plain_text()));
+        let _ = writeln!(out, ">> edit {}\n{}\n", address(&d.to), indent(&d.reply.to_plain_text()));
         let _ = out.flush();
         Ok(())
+    }
+}
+
+fn address(to: &Address) -> String {
+    match to {
+        Address::Direct(identity) => format!("@{}", identity.handle),
+        Address::Channel(channel) => format!("#{}", channel.trim_start_matches('#')),
     }
 }
 
@@ -71,12 +84,7 @@ impl Shell {
         default_locale: Option<Locale>,
         timezone: chrono_tz::Tz,
     ) -> Shell {
-        let scheduler = Scheduler::new(
-            core.store().clone(),
-            Arc::new(ShellMessenger::default()),
-            clock.clone(),
-            core.jobs_written(),
-        );
+        let scheduler = Scheduler::new(core.clone(), Arc::new(ShellMessenger::default()));
         Shell {
             core,
             scheduler,

@@ -1,15 +1,23 @@
 //! `Action`: what a button or form means. Its id is a compact, versioned string
-//! (`v1.ap.42`) that fits Discord's 100-character custom_id and Slack's action_id; the core
-//! decodes it and checks the clicking member may do it.
+//! (`v1.ap.42`, `v1.rs.7.1766052000.g`) that fits Discord's 100-character custom_id and Slack's
+//! action_id; the core decodes it and checks the clicking member may do it.
 
+use crate::command::event::RsvpChoice;
 use crate::domain::MemberId;
 use crate::error::UserError;
+use crate::event::EventId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Approve(MemberId),
     /// Opens a form for the reason, then rejects.
     Reject(MemberId),
+    /// RSVP to one occurrence (its start as a Unix timestamp).
+    Rsvp {
+        event: EventId,
+        occurrence: i64,
+        choice: RsvpChoice,
+    },
 }
 
 const VERSION: &str = "v1";
@@ -19,23 +27,40 @@ impl Action {
         match self {
             Action::Approve(id) => format!("{VERSION}.ap.{id}"),
             Action::Reject(id) => format!("{VERSION}.rj.{id}"),
+            Action::Rsvp {
+                event,
+                occurrence,
+                choice,
+            } => {
+                let c = match choice {
+                    RsvpChoice::Going => 'g',
+                    RsvpChoice::Maybe => 'm',
+                    RsvpChoice::No => 'n',
+                };
+                format!("{VERSION}.rs.{event}.{occurrence}.{c}")
+            }
         }
     }
 
     pub fn decode(id: &str) -> Result<Action, UserError> {
-        let bad = || UserError::new("error.bad_action").arg("id", id.chars().take(100).collect::<String>());
-        let mut parts = id.trim().split('.');
-        if parts.next() != Some(VERSION) {
-            return Err(bad());
-        }
-        let kind = parts.next().ok_or_else(bad)?;
-        let arg: i64 = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
-        if parts.next().is_some() {
-            return Err(bad());
-        }
-        match kind {
-            "ap" => Ok(Action::Approve(arg)),
-            "rj" => Ok(Action::Reject(arg)),
+        let bad = || {
+            UserError::new("error.bad_action").arg("id", id.chars().take(100).collect::<String>())
+        };
+        let parts: Vec<&str> = id.trim().split('.').collect();
+        let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
+        match parts.as_slice() {
+            [VERSION, "ap", n] => Ok(Action::Approve(num(n)?)),
+            [VERSION, "rj", n] => Ok(Action::Reject(num(n)?)),
+            [VERSION, "rs", e, o, c] => Ok(Action::Rsvp {
+                event: num(e)?,
+                occurrence: num(o)?,
+                choice: match *c {
+                    "g" => RsvpChoice::Going,
+                    "m" => RsvpChoice::Maybe,
+                    "n" => RsvpChoice::No,
+                    _ => return Err(bad()),
+                },
+            }),
             _ => Err(bad()),
         }
     }
@@ -47,10 +72,15 @@ mod tests {
 
     #[test]
     fn round_trips_and_rejects_garbage() {
-        for a in [Action::Approve(1), Action::Reject(i64::MAX)] {
+        for a in [
+            Action::Approve(1),
+            Action::Reject(i64::MAX),
+            Action::Rsvp { event: 7, occurrence: 1_766_052_000, choice: RsvpChoice::Maybe },
+        ] {
             assert_eq!(Action::decode(&a.encode()), Ok(a));
+            assert!(a.encode().len() <= 100);
         }
-        for bad in ["", "v1", "v1.ap", "v1.ap.x", "v2.ap.1", "v1.zz.1", "v1.ap.1.2"] {
+        for bad in ["", "v1", "v1.ap", "v1.ap.x", "v2.ap.1", "v1.zz.1", "v1.ap.1.2", "v1.rs.1.2.x", "v1.rs.1.g"] {
             assert_eq!(Action::decode(bad).unwrap_err().key, "error.bad_action", "{bad}");
         }
     }

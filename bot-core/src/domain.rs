@@ -191,6 +191,8 @@ pub struct Member {
     pub locale: Option<Locale>,
     /// Display handle of the member's first identity, for `@name` in replies.
     pub handle: String,
+    /// The member's own time zone (alumni abroad), else the community's.
+    pub timezone: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -201,6 +203,15 @@ impl Member {
 
     pub fn locale_or(&self, community: &Community) -> Locale {
         self.locale.unwrap_or(community.locale)
+    }
+
+    /// The zone this member reads times in.
+    pub fn tz_or(&self, community: &Community) -> chrono_tz::Tz {
+        self.timezone
+            .as_deref()
+            .or(Some(community.timezone.as_str()))
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(chrono_tz::Tz::Asia__Tokyo)
     }
 }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{CommunityId, MemberId};
+use crate::event::EventId;
 use crate::reply::Reply;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,15 @@ pub enum Target {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Payload {
+    /// Send a message.
     Notify { to: Target, reply: Reply },
+    /// Edit the message an earlier job (`of_key`) posted, e.g. live RSVP counts.
+    Update { to: Target, of_key: String, reply: Reply },
+    /// Fan out an event's reminder (a channel post, a DM to each member going or maybe) as
+    /// `Notify` jobs, when it is due, so the recipients are those of that moment.
+    Reminder { event: EventId, occurrence: DateTime<Utc>, before_minutes: i64 },
+    /// A repeating event's occurrence started: announce and schedule the next one.
+    Roll { event: EventId, occurrence: DateTime<Utc> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +57,8 @@ pub struct NewJob {
     pub community_id: CommunityId,
     /// The member the job is about, so erasing the member erases the job.
     pub member_id: Option<MemberId>,
+    /// The event the job belongs to, so rescheduling or cancelling finds its jobs.
+    pub event_id: Option<EventId>,
     pub payload: Payload,
     /// Unique per delivery; also what the platform uses to drop a duplicate send.
     pub key: String,
@@ -59,6 +70,9 @@ impl NewJob {
     pub fn kind(&self) -> &'static str {
         match self.payload {
             Payload::Notify { .. } => "notify",
+            Payload::Update { .. } => "update",
+            Payload::Reminder { .. } => "reminder",
+            Payload::Roll { .. } => "roll",
         }
     }
 
@@ -73,6 +87,7 @@ impl NewJob {
         NewJob {
             community_id,
             member_id: Some(member),
+            event_id: None,
             payload: Payload::Notify {
                 to: Target::Member(member),
                 reply,

@@ -16,3 +16,7 @@ pub mod messenger;
 pub mod scheduler;
 pub mod service;
 pub mod testing;
+pub mod time;
+pub mod recurrence;
+pub mod event;
+pub mod ics;

@@ -41,5 +41,10 @@ pub enum DeliveryError {
 
 #[async_trait]
 pub trait Messenger: Send + Sync {
-    async fn deliver(&self, delivery: &Delivery) -> Result<(), DeliveryError>;
+    /// Post or DM. Returns the platform's reference to the message (Discord channel/message id,
+    /// Slack channel/ts) when it can be edited later.
+    async fn deliver(&self, delivery: &Delivery) -> Result<Option<String>, DeliveryError>;
+
+    /// Replace the content of a message `deliver` posted earlier (live RSVP counts).
+    async fn update(&self, delivery: &Delivery, message_ref: &str) -> Result<(), DeliveryError>;
 }

@@ -26,6 +26,20 @@ pub struct Reply {
     /// The reply reports a user error.
     #[serde(default)]
     pub error: bool,
+    /// The reader's time zone, for adapters that cannot show `<t:…>` markers natively (the
+    /// shell); Discord and Slack show each reader their own zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// A file to attach (an .ics calendar file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +85,15 @@ impl Reply {
             ephemeral: false,
             form: None,
             error: false,
+            timezone: None,
+            attachment: None,
         }
+    }
+
+    /// Read times in `tz` where the platform can't show them natively.
+    pub fn in_tz(mut self, tz: chrono_tz::Tz) -> Reply {
+        self.timezone = Some(tz.name().to_owned());
+        self
     }
 
     pub fn private(mut self) -> Reply {
@@ -127,6 +149,10 @@ impl Reply {
         for b in &self.buttons {
             out.push_str(&format!("\n[{}] :click {}", b.label, b.action));
         }
-        out
+        if let Some(a) = &self.attachment {
+            out.push_str(&format!("\n--- {} ---\n{}--- end of {} ---", a.filename, a.content.replace("\r\n", "\n"), a.filename));
+        }
+        let tz = self.timezone.as_deref().and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::Tz::Asia__Tokyo);
+        crate::time::render(&out, tz, self.locale)
     }
 }

@@ -12,6 +12,8 @@ use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::jobs::{Job, JobState, Payload, Target};
 use crate::messenger::{Address, Delivery, DeliveryError, Messenger};
+use crate::reply::Reply;
+use crate::service::Core;
 use crate::store::Store;
 
 /// How long a claimed job is ours before another worker may take it over.
@@ -25,12 +27,15 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct RunStats {
     pub delivered: usize,
+    /// Reminder and roll-over jobs turned into deliveries.
+    pub expanded: usize,
     pub retried: usize,
     pub skipped: usize,
     pub failed: usize,
 }
 
 pub struct Scheduler {
+    core: Arc<Core>,
     store: Arc<dyn Store>,
     messenger: Arc<dyn Messenger>,
     clock: Arc<dyn Clock>,
@@ -39,19 +44,16 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(
-        store: Arc<dyn Store>,
-        messenger: Arc<dyn Messenger>,
-        clock: Arc<dyn Clock>,
-        wake: Arc<Notify>,
-    ) -> Scheduler {
+    /// A runner for `core`'s jobs, delivering through `messenger`.
+    pub fn new(core: Arc<Core>, messenger: Arc<dyn Messenger>) -> Scheduler {
         let worker = format!("{}-{}", std::process::id(), Utc::now().timestamp_micros());
         Scheduler {
-            store,
+            store: core.store().clone(),
+            clock: core.clock().clone(),
+            wake: core.jobs_written(),
+            core,
             messenger,
-            clock,
             worker,
-            wake,
         }
     }
 
@@ -80,15 +82,48 @@ impl Scheduler {
             stats.skipped += 1;
             return Ok(());
         }
-        let outcome = match self.delivery(&job).await? {
-            Some(delivery) => self.messenger.deliver(&delivery).await,
-            None => Err(DeliveryError::Permanent("recipient has no identity".into())),
+        let outcome = match &job.payload {
+            Payload::Reminder { .. } | Payload::Roll { .. } => {
+                // Expansion is pure database work: the fan-out and the "done" are one commit.
+                let jobs = self.core.expand(&job).await?;
+                if !self.store.finish_job_with(job.id, &self.worker, &jobs, now).await? {
+                    tracing::warn!(job = job.id, "expansion discarded: job rescheduled meanwhile");
+                }
+                stats.expanded += 1;
+                return Ok(());
+            }
+            Payload::Notify { to, reply } => match self.delivery(&job, to, reply).await? {
+                Some(delivery) => self.messenger.deliver(&delivery).await,
+                None => Err(DeliveryError::Permanent("recipient has no identity".into())),
+            },
+            Payload::Update { to, of_key, reply } => {
+                match self.store.job_outcome(of_key).await? {
+                    Some((state, Some(message_ref))) if state == JobState::Done.as_str() => {
+                        match self.delivery(&job, to, reply).await? {
+                            Some(d) => self.messenger.update(&d, &message_ref).await.map(|()| None),
+                            None => Err(DeliveryError::Permanent("recipient has no identity".into())),
+                        }
+                    }
+                    // Not posted yet: edit once it is.
+                    Some((state, _)) if state == JobState::Pending.as_str() => {
+                        Err(DeliveryError::RateLimited(Duration::from_secs(5)))
+                    }
+                    // Nothing to edit (never posted, or the platform gave no reference).
+                    _ => {
+                        self.store
+                            .finish_job(job.id, &self.worker, JobState::Skipped, Some("nothing to edit"), now)
+                            .await?;
+                        stats.skipped += 1;
+                        return Ok(());
+                    }
+                }
+            }
         };
         let now = self.clock.now();
         match outcome {
-            Ok(()) => {
+            Ok(message_ref) => {
                 self.store
-                    .finish_job(job.id, &self.worker, JobState::Done, None, now)
+                    .finish_delivered(job.id, &self.worker, message_ref.as_deref(), now)
                     .await?;
                 stats.delivered += 1;
             }
@@ -121,8 +156,12 @@ impl Scheduler {
         Ok(())
     }
 
-    async fn delivery(&self, job: &Job) -> Result<Option<Delivery>, StoreError> {
-        let Payload::Notify { to, reply } = &job.payload;
+    async fn delivery(
+        &self,
+        job: &Job,
+        to: &Target,
+        reply: &Reply,
+    ) -> Result<Option<Delivery>, StoreError> {
         let to = match to {
             Target::Channel(channel) => Address::Channel(channel.clone()),
             Target::Member(member) => {

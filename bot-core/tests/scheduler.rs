@@ -16,7 +16,7 @@ use bot_core::scheduler::{MAX_ATTEMPTS, RunStats, Scheduler};
 use bot_core::store::{NewCommunity, NewMember, SqliteStore, Store};
 use bot_core::testing::{TempPostgres, TempSqlite};
 use chrono::{TimeDelta, TimeZone, Utc};
-use tokio::sync::Notify;
+use bot_core::service::{Core, CoreConfig};
 
 /// Records deliveries; answers with scripted failures first.
 #[derive(Default)]
@@ -27,11 +27,15 @@ struct Recorder {
 
 #[async_trait]
 impl Messenger for Recorder {
-    async fn deliver(&self, d: &Delivery) -> Result<(), DeliveryError> {
+    async fn deliver(&self, d: &Delivery) -> Result<Option<String>, DeliveryError> {
         if let Some(e) = self.failures.lock().unwrap().pop_front() {
             return Err(e);
         }
         self.sent.lock().unwrap().push(d.clone());
+        Ok(Some(format!("msg-{}", d.key)))
+    }
+
+    async fn update(&self, _d: &Delivery, _message_ref: &str) -> Result<(), DeliveryError> {
         Ok(())
     }
 }
@@ -75,12 +79,26 @@ async fn rig(store: Arc<dyn Store>) -> Rig {
                 role: bot_core::domain::Role::Member,
                 profile: bot_core::domain::Profile { name: "Alice".into(), ..Default::default() },
                 locale: None,
+                timezone: None,
             },
             &|_| Vec::new(),
         )
         .await
         .unwrap();
-    let scheduler = Scheduler::new(store.clone(), messenger.clone(), clock.clone(), Arc::new(Notify::new()));
+    let core = Arc::new(Core::new(
+        store.clone(),
+        clock.clone(),
+        CoreConfig {
+            bootstrap_admins: Vec::new(),
+            community_defaults: NewCommunity {
+                name: "ACME".into(),
+                locale: Locale::Ja,
+                timezone: "Asia/Tokyo".into(),
+                requires_approval: true,
+            },
+        },
+    ));
+    let scheduler = Scheduler::new(core, messenger.clone());
     Rig { store, clock, messenger, scheduler, community: community.id, member: member.id }
 }
 

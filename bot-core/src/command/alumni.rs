@@ -82,7 +82,7 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
 
 const PROFILE_KEYS: &[&str] = &[
     "name", "department", "joined", "left", "company", "title", "industry", "location", "skills",
-    "interests", "open_to", "bio", "locale",
+    "interests", "open_to", "bio", "locale", "timezone",
 ];
 
 fn allowed_keys(sub: &str) -> &'static [&'static str] {
@@ -172,6 +172,12 @@ fn profile_patch(args: &mut Args, joining: bool) -> Result<ProfilePatch, UserErr
     if let Some(l) = args.take("locale") {
         patch.locale = Some(args.one_of("locale", &l, &[Locale::Ja, Locale::En], Locale::as_str)?);
     }
+    if let Some(tz) = args.take("timezone") {
+        if tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(args.err("error.bad_timezone").arg("value", tz));
+        }
+        patch.timezone = Some(tz);
+    }
     Ok(patch)
 }
 
@@ -235,7 +241,7 @@ mod tests {
     fn alumni(line: &str) -> Alumni {
         match parse(line) {
             Ok(Command::Alumni(a)) => a,
-            Err(e) => panic!("{line}: {e:?}"),
+            other => panic!("{line}: {other:?}"),
         }
     }
 

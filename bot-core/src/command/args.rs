@@ -80,6 +80,12 @@ impl Args {
         (!self.words.is_empty()).then(|| self.words.remove(0))
     }
 
+    /// Take a `#channel` word, if one was given.
+    pub fn peek_channel(&mut self) -> Option<String> {
+        let at = self.words.iter().position(|w| w.starts_with('#') && w.len() > 1)?;
+        Some(self.words.remove(at)[1..].to_owned())
+    }
+
     /// All remaining bare words, joined (free text).
     pub fn rest_text(&mut self) -> String {
         std::mem::take(&mut self.words).join(" ")

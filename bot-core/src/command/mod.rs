@@ -6,6 +6,7 @@
 
 mod alumni;
 mod args;
+pub mod event;
 pub mod lexer;
 
 use crate::domain::{Field, OpenTo, Role};
@@ -25,6 +26,7 @@ pub struct MemberRef {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Alumni(Alumni),
+    Event(event::Event),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +73,8 @@ pub struct ProfilePatch {
     pub name: Option<String>,
     pub fields: Vec<FieldValue>,
     pub locale: Option<Locale>,
+    /// The member's own time zone (IANA name).
+    pub timezone: Option<String>,
 }
 
 /// Community settings changed by `/alumni setup` (admins).
@@ -94,7 +98,7 @@ pub fn alumni_subcommands() -> &'static [&'static str] {
 }
 
 /// The top-level commands the grammar knows (for help and the adapters' registration).
-pub const COMMANDS: &[&str] = &["alumni"];
+pub const COMMANDS: &[&str] = &["alumni", "event"];
 
 /// Parse a whole line such as `/alumni join name:"佐藤 洋介"`.
 pub fn parse(line: &str) -> Result<Command, UserError> {
@@ -110,6 +114,7 @@ pub fn parse_slash(command: &str, text: &str) -> Result<Command, UserError> {
     let tokens = lexer::tokenize(text)?;
     match command.trim_start_matches('/') {
         "alumni" => alumni::parse(tokens).map(Command::Alumni),
+        "event" => event::parse(tokens).map(Command::Event),
         other => Err(UserError::new("error.unknown_command")
             .arg("command", format!("/{other}"))
             .usage("alumni.help")),

@@ -37,6 +37,7 @@ impl Core {
             role: Role::Member,
             profile,
             locale: patch.locale.or(ctx.actor.locale),
+            timezone: patch.timezone.clone(),
         };
         let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
         let now = self.now();

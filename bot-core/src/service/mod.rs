@@ -2,6 +2,7 @@
 //! a `Reply` out. Permissions, tenancy and validation are checked here, never only in a
 //! platform setting.
 
+mod events;
 mod membership;
 mod profile;
 mod render;
@@ -44,6 +45,8 @@ pub(crate) struct Ctx<'a> {
     pub community: Community,
     pub member: Option<Member>,
     pub locale: Locale,
+    /// The zone the asker reads times in.
+    pub tz: chrono_tz::Tz,
 }
 
 impl Ctx<'_> {
@@ -52,7 +55,7 @@ impl Ctx<'_> {
     }
 
     pub fn reply(&self, key: &str, args: &[(&str, &str)]) -> Reply {
-        Reply::text(self.locale, self.t(key, args))
+        Reply::text(self.locale, self.t(key, args)).in_tz(self.tz)
     }
 
     /// The asking member, who must have joined and been approved.
@@ -141,6 +144,11 @@ impl Core {
             let reply = match action {
                 Action::Approve(id) => self.approve_by_id(&ctx, id).await,
                 Action::Reject(id) => self.reject_form(&ctx, id).await,
+                Action::Rsvp {
+                    event,
+                    occurrence,
+                    choice,
+                } => self.rsvp_button(&ctx, event, occurrence, choice).await,
             };
             Ok::<_, CoreError>((ctx.locale, reply))
         }
@@ -162,7 +170,10 @@ impl Core {
     }
 
     async fn dispatch(&self, ctx: &Ctx<'_>, command: Command) -> Result<Reply, CoreError> {
-        let Command::Alumni(a) = command;
+        let a = match command {
+            Command::Alumni(a) => a,
+            Command::Event(e) => return self.event_command(ctx, e).await,
+        };
         match a {
             Alumni::Join(patch) => self.join(ctx, patch).await,
             Alumni::Pending => self.pending(ctx).await,
@@ -204,6 +215,7 @@ impl Core {
                     ..Profile::default()
                 },
                 locale: actor.locale,
+                timezone: None,
             };
             member = Some(self.store.insert_member(community.id, &new, &|_| Vec::new()).await?);
         }
@@ -222,11 +234,16 @@ impl Core {
             .and_then(|m| m.locale)
             .or(actor.locale)
             .unwrap_or(community.locale);
+        let tz = match &member {
+            Some(m) => m.tz_or(&community),
+            None => community.timezone.parse().unwrap_or(chrono_tz::Tz::Asia__Tokyo),
+        };
         Ok(Ctx {
             actor,
             community,
             member,
             locale,
+            tz,
         })
     }
 

@@ -51,6 +51,9 @@ impl Core {
         if patch.locale.is_some() {
             me.locale = patch.locale;
         }
+        if patch.timezone.is_some() {
+            me.timezone = patch.timezone.clone();
+        }
         self.store.update_profile(&me).await?;
         let locale = me.locale.unwrap_or(ctx.locale);
         Ok(Reply::text(locale, crate::i18n::t(locale, "profile.updated", &[])).private())

@@ -78,24 +78,53 @@ pub fn profile_card(locale: Locale, member: &Member, p: &Profile, hidden: &[Fiel
     reply.field(i18n::t(locale, "profile.role", &[]), role)
 }
 
-/// `/alumni help [topic]`.
+/// Help topics: (catalog suffix, names a user may type).
+const TOPICS: &[(&str, &str)] = &[
+    ("alumni.join", "join"),
+    ("alumni.profile", "profile"),
+    ("alumni.search", "search"),
+    ("alumni.pending", "pending"),
+    ("alumni.approve", "approve"),
+    ("alumni.reject", "reject"),
+    ("alumni.role", "role"),
+    ("alumni.leave", "leave"),
+    ("alumni.setup", "setup"),
+    ("alumni.help", "help"),
+    ("event.create", "event create"),
+    ("event.list", "event list"),
+    ("event.show", "event show"),
+    ("event.edit", "event edit"),
+    ("event.cancel", "event cancel"),
+    ("event.rsvp", "event rsvp"),
+    ("event.attendees", "event attendees"),
+    ("event.ics", "event ics"),
+];
+
+fn help_key(topic: &str) -> String {
+    match topic.strip_prefix("alumni.") {
+        Some(sub) => format!("help.{sub}"),
+        None => format!("help.{topic}"),
+    }
+}
+
+/// `/alumni help [topic]`: everything, or one command (`search`, `event rsvp`, `rsvp`).
 pub fn help(locale: Locale, topic: Option<&str>) -> Reply {
-    const TOPICS: &[&str] = &[
-        "join", "profile", "search", "pending", "approve", "reject", "role", "leave", "setup", "help",
-    ];
     if let Some(topic) = topic {
-        let topic = topic.trim_start_matches('/').trim_start_matches("alumni").trim();
-        if let Some(t) = TOPICS.iter().find(|t| **t == topic) {
-            let usage = i18n::t(locale, &format!("usage.alumni.{t}"), &[]);
-            let about = i18n::t(locale, &format!("help.{t}"), &[]);
+        let wanted = topic.trim_start_matches('/').trim_start_matches("alumni").trim();
+        let found = TOPICS
+            .iter()
+            .find(|(_, name)| *name == wanted || name.strip_prefix("event ") == Some(wanted));
+        if let Some((key, _)) = found {
+            let usage = i18n::t(locale, &format!("usage.{key}"), &[]);
+            let about = i18n::t(locale, &help_key(key), &[]);
             return Reply::text(locale, format!("{usage}\n{about}")).private();
         }
     }
     let mut reply = Reply::text(locale, i18n::t(locale, "help.intro", &[])).private();
-    for t in TOPICS {
+    for (key, _) in TOPICS {
         reply = reply.field(
-            i18n::t(locale, &format!("usage.alumni.{t}"), &[]),
-            i18n::t(locale, &format!("help.{t}"), &[]),
+            i18n::t(locale, &format!("usage.{key}"), &[]),
+            i18n::t(locale, &help_key(key), &[]),
         );
     }
     reply
@@ -118,6 +147,21 @@ mod tests {
             keys.push(format!("usage.alumni.{sub}"));
             keys.push(format!("help.{sub}"));
         }
+        for (topic, _) in super::TOPICS {
+            keys.push(format!("usage.{topic}"));
+            keys.push(super::help_key(topic));
+        }
+        for sub in crate::command::event::SUBCOMMANDS {
+            keys.push(format!("usage.event.{sub}"));
+        }
+        for state in ["going", "maybe", "no", "waitlist"] {
+            keys.push(format!("rsvp.{state}"));
+        }
+        for choice in ["going", "maybe", "no"] {
+            keys.push(format!("button.{choice}"));
+        }
+        keys.push("event.reminder_you_going".into());
+        keys.push("event.reminder_you_maybe".into());
         for key in keys {
             assert!(i18n::has(&key), "missing message {key}");
         }

@@ -2,6 +2,7 @@
 //! plain SQL (see `shared.rs`) and differ only where the engines do: search and job claiming.
 //! Every call that reads or writes members takes the community id and filters on it.
 
+mod events;
 mod postgres;
 mod rows;
 mod shared;
@@ -10,6 +11,7 @@ mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use events::{EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -43,6 +45,7 @@ pub struct NewMember {
     pub role: Role,
     pub profile: Profile,
     pub locale: Option<Locale>,
+    pub timezone: Option<String>,
 }
 
 /// A directory query. All given parts must match; `text` is ranked, best first.
@@ -77,7 +80,7 @@ pub struct SearchPage {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: EventStore + Send + Sync {
     /// The community that owns a platform space, created with `defaults` on first sight.
     async fn community_for_space(
         &self,
@@ -86,6 +89,7 @@ pub trait Store: Send + Sync {
         defaults: &NewCommunity,
     ) -> StoreResult<Community>;
     async fn update_community(&self, community: &Community) -> StoreResult<()>;
+    async fn community(&self, id: CommunityId) -> StoreResult<Option<Community>>;
 
     async fn member(&self, community: CommunityId, id: MemberId) -> StoreResult<Option<Member>>;
     async fn member_by_identity(
@@ -174,6 +178,25 @@ pub trait Store: Send + Sync {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Mark a leased job done, remembering the platform's reference to what it posted.
+    async fn finish_delivered(
+        &self,
+        id: i64,
+        worker: &str,
+        message_ref: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Mark a leased job done and write the jobs it expands into, in one transaction; false
+    /// (nothing written) if the lease was lost or the job was deleted meanwhile.
+    async fn finish_job_with(
+        &self,
+        id: i64,
+        worker: &str,
+        jobs: &[NewJob],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// The state and message reference of the job with idempotency key `key`.
+    async fn job_outcome(&self, key: &str) -> StoreResult<Option<(String, Option<String>)>>;
     /// Give a leased job back to run again at `at`.
     async fn retry_job(
         &self,

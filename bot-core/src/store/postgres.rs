@@ -103,3 +103,5 @@ fn tsquery(community: CommunityId, terms: &[QueryTerm]) -> String {
 }
 
 impl_store!(PgStore, Postgres, sqlx::postgres::PgRow, "FOR UPDATE SKIP LOCKED");
+
+super::events::impl_event_store!(PgStore, Postgres, sqlx::postgres::PgRow);

@@ -14,7 +14,7 @@ macro_rules! member_columns {
     () => {
         "m.id, m.community_id, m.status, m.role, m.name, m.department, m.joined_year, \
          m.left_year, m.company, m.title, m.industry, m.location, m.skills, m.interests, \
-         m.open_to, m.bio, m.hidden, m.locale, m.created_at, \
+         m.open_to, m.bio, m.hidden, m.locale, m.created_at, m.timezone, \
          COALESCE((SELECT i.handle FROM identities i WHERE i.member_id = m.id \
                    ORDER BY i.platform, i.user_id LIMIT 1), '') AS handle"
     };
@@ -59,6 +59,7 @@ pub(crate) struct MemberColumns {
     pub locale: Option<String>,
     pub created_at: DateTime<Utc>,
     pub handle: String,
+    pub timezone: Option<String>,
 }
 
 fn parse<T: FromStr>(what: &str, text: &str) -> Result<T, StoreError> {
@@ -97,6 +98,7 @@ impl MemberColumns {
             locale: self.locale.as_deref().and_then(|l| l.parse::<Locale>().ok()),
             handle: self.handle,
             created_at: self.created_at,
+            timezone: self.timezone,
         })
     }
 }

@@ -30,6 +30,7 @@ macro_rules! impl_store {
                     locale: row.try_get("locale")?,
                     created_at: row.try_get("created_at")?,
                     handle: row.try_get("handle")?,
+                    timezone: row.try_get("timezone")?,
                 }
                 .into_member()
             }
@@ -78,13 +79,14 @@ macro_rules! impl_store {
                     // A job with the same key already exists: the change was replayed
                     // (a retried request); keep the first.
                     sqlx::query(
-                        "INSERT INTO jobs (community_id, member_id, kind, payload, \
+                        "INSERT INTO jobs (community_id, member_id, event_id, kind, payload, \
                          idempotency_key, due_at, valid_until, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                          ON CONFLICT (idempotency_key) DO NOTHING",
                     )
                     .bind(job.community_id)
                     .bind(job.member_id)
+                    .bind(job.event_id)
                     .bind(job.kind())
                     .bind(payload)
                     .bind(&job.key)
@@ -249,6 +251,20 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn community(
+                &self,
+                id: $crate::domain::CommunityId,
+            ) -> $crate::store::StoreResult<Option<$crate::domain::Community>> {
+                let row = sqlx::query(
+                    "SELECT id, name, locale, timezone, requires_approval FROM communities \
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.as_ref().map(Self::community_from_row).transpose()
+            }
+
             async fn member(
                 &self,
                 community: $crate::domain::CommunityId,
@@ -362,9 +378,9 @@ macro_rules! impl_store {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO members (community_id, status, role, name, department, \
                      joined_year, left_year, company, title, industry, location, skills, \
-                     interests, open_to, bio, hidden, locale, created_at, updated_at) \
+                     interests, open_to, bio, hidden, locale, created_at, updated_at, timezone) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                     '', $16, $17, $17) RETURNING id",
+                     '', $16, $17, $17, $18) RETURNING id",
                 )
                 .bind(community)
                 .bind(new.status.as_str())
@@ -383,6 +399,7 @@ macro_rules! impl_store {
                 .bind(&p.bio)
                 .bind(new.locale.map(|l| l.as_str()))
                 .bind(now)
+                .bind(&new.timezone)
                 .fetch_one(&mut *tx)
                 .await?;
                 let ident = &new.identity;
@@ -473,7 +490,8 @@ macro_rules! impl_store {
                     "UPDATE members SET name = $1, department = $2, joined_year = $3, \
                      left_year = $4, company = $5, title = $6, industry = $7, location = $8, \
                      skills = $9, interests = $10, open_to = $11, bio = $12, hidden = $13, \
-                     locale = $14, updated_at = $15 WHERE community_id = $16 AND id = $17",
+                     locale = $14, updated_at = $15, timezone = $18 \
+                     WHERE community_id = $16 AND id = $17",
                 )
                 .bind(&p.name)
                 .bind(&p.department)
@@ -492,9 +510,15 @@ macro_rules! impl_store {
                 .bind(chrono::Utc::now())
                 .bind(m.community_id)
                 .bind(m.id)
+                .bind(&m.timezone)
                 .execute(&mut *tx)
                 .await?;
-                Self::write_search(&mut tx, m).await?;
+                // Index the row as stored, not `m`: `m` may be stale (its role changed since it
+                // was read), or not of this community (then nothing was updated, and the real
+                // member's search entry must stay).
+                if let Some(stored) = Self::fetch_member(&mut tx, m.community_id, m.id).await? {
+                    Self::write_search(&mut tx, &stored).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }
@@ -660,6 +684,67 @@ macro_rules! impl_store {
                 .await?
                 .rows_affected();
                 Ok(n == 1)
+            }
+
+            async fn finish_delivered(
+                &self,
+                id: i64,
+                worker: &str,
+                message_ref: Option<&str>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<bool> {
+                let n = sqlx::query(
+                    "UPDATE jobs SET state = 'done', result_ref = $1, finished_at = $2, \
+                     lease_owner = NULL, lease_until = NULL \
+                     WHERE id = $3 AND lease_owner = $4 AND state = 'pending'",
+                )
+                .bind(message_ref)
+                .bind(now)
+                .bind(id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn finish_job_with(
+                &self,
+                id: i64,
+                worker: &str,
+                jobs: &[$crate::jobs::NewJob],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                let n = sqlx::query(
+                    "UPDATE jobs SET state = 'done', finished_at = $1, lease_owner = NULL, \
+                     lease_until = NULL WHERE id = $2 AND lease_owner = $3 AND state = 'pending'",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    return Ok(false);
+                }
+                Self::insert_jobs(&mut tx, jobs).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn job_outcome(
+                &self,
+                key: &str,
+            ) -> $crate::store::StoreResult<Option<(String, Option<String>)>> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT state, result_ref FROM jobs WHERE idempotency_key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|r| Ok((r.try_get("state")?, r.try_get("result_ref")?)))
+                    .transpose()
             }
 
             async fn retry_job(

@@ -117,3 +117,5 @@ fn fts5_query(community: CommunityId, terms: &[QueryTerm]) -> String {
 }
 
 impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "");
+
+super::events::impl_event_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);

@@ -1,0 +1,656 @@
+//! Events: create, list, show, edit, cancel, RSVP with a waitlist, attendees, iCalendar; and
+//! the expansion of reminder and roll-over jobs into deliveries.
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::{Core, Ctx};
+use crate::action::Action;
+use crate::command::event::{Event as EventCommand, EventSpec, RsvpChoice};
+use crate::domain::{Community, Member};
+use crate::error::{CoreError, StoreError, UserError};
+use crate::event::{Event, EventId, NewEvent, RsvpCounts, RsvpState};
+use crate::i18n::{self, Locale};
+use crate::jobs::{Job, NewJob, Payload, Target};
+use crate::reply::{Attachment, ButtonStyle, Reply};
+use crate::time::{self, TimeError};
+use crate::ics;
+
+/// Reminders when none are asked for: the day before and an hour before.
+const DEFAULT_REMIND: [TimeDelta; 2] = [TimeDelta::days(1), TimeDelta::hours(1)];
+const DEFAULT_DURATION: TimeDelta = TimeDelta::hours(2);
+/// The channel event posts go to unless `channel:` says otherwise.
+pub const DEFAULT_CHANNEL: &str = "general";
+
+impl Core {
+    pub(super) async fn event_command(
+        &self,
+        ctx: &Ctx<'_>,
+        command: EventCommand,
+    ) -> Result<Reply, CoreError> {
+        match command {
+            EventCommand::Create(spec) => self.create_event(ctx, spec).await,
+            EventCommand::List => self.list_events(ctx).await,
+            EventCommand::Show(id) => self.show_event(ctx, id).await,
+            EventCommand::Edit(id, spec) => self.edit_event(ctx, id, spec).await,
+            EventCommand::Cancel { id, reason } => self.cancel_event(ctx, id, reason).await,
+            EventCommand::Rsvp { id, choice } => {
+                ctx.approved()?;
+                let event = self.find_event(ctx, id).await?;
+                let occurrence = event
+                    .next_occurrence(self.now())
+                    .ok_or_else(|| UserError::new("error.event_over"))?;
+                self.rsvp(ctx, &event, occurrence, choice).await
+            }
+            EventCommand::Attendees(id) => self.attendees(ctx, id).await,
+            EventCommand::Ics(id) => self.event_ics(ctx, id).await,
+        }
+    }
+
+    async fn create_event(&self, ctx: &Ctx<'_>, spec: EventSpec) -> Result<Reply, CoreError> {
+        let me = ctx.require_staff()?;
+        let now = self.now();
+        let tz = spec.tz.as_deref().map_or(Ok(ctx.tz_of_community()), parse_tz)?;
+        let at = spec.at.as_deref().unwrap_or_default();
+        let starts_at = read_time("at", at, tz, now)?;
+        if starts_at <= now {
+            return Err(UserError::new("error.past_time").usage("event.create").into());
+        }
+        let duration = duration_of(&spec, starts_at, tz, now)?.unwrap_or(DEFAULT_DURATION);
+        let new = NewEvent {
+            community_id: ctx.community.id,
+            title: spec.title.clone().unwrap_or_default(),
+            starts_at,
+            duration,
+            timezone: tz.name().to_owned(),
+            location: spec.location.clone().flatten(),
+            capacity: spec.capacity.flatten(),
+            remind: spec.remind.clone().unwrap_or_else(|| DEFAULT_REMIND.to_vec()),
+            rrule: spec.repeat.clone().flatten(),
+            channel: spec.channel.clone().unwrap_or_else(|| DEFAULT_CHANNEL.to_owned()),
+            created_by: Some(me.id),
+        };
+        let community = ctx.community.clone();
+        let event = self
+            .store
+            .insert_event(&new, &move |e: &Event| {
+                let mut jobs = vec![announcement_job(&community, e, e.starts_at, RsvpCounts::default(), now)];
+                jobs.extend(schedule_jobs(e, e.starts_at, now));
+                jobs
+            })
+            .await?;
+        self.jobs_written.notify_one();
+        Ok(ctx
+            .reply(
+                "event.created",
+                &[("id", &event.id.to_string()), ("title", &event.title), ("when", &time::marker(starts_at)), ("channel", &event.channel)],
+            )
+            .private())
+    }
+
+    async fn list_events(&self, ctx: &Ctx<'_>) -> Result<Reply, CoreError> {
+        ctx.approved()?;
+        let now = self.now();
+        let mut upcoming: Vec<(DateTime<Utc>, Event)> = self
+            .store
+            .upcoming_events(ctx.community.id, now)
+            .await?
+            .into_iter()
+            .filter_map(|e| e.next_occurrence(now).map(|o| (o, e)))
+            .collect();
+        upcoming.sort_by_key(|(o, e)| (*o, e.id));
+        if upcoming.is_empty() {
+            return Ok(ctx.reply("event.none", &[]).private());
+        }
+        let mut reply = ctx.reply("event.list_heading", &[("count", &upcoming.len().to_string())]).private();
+        for (occurrence, e) in upcoming.iter().take(25) {
+            let counts = self.store.rsvp_counts(ctx.community.id, e.id, *occurrence).await?;
+            reply = reply.field(
+                format!("#{} {}", e.id, e.title),
+                format!("{} · {}", time::marker(*occurrence), counts_line(ctx.locale, &counts, e.capacity)),
+            );
+        }
+        Ok(reply)
+    }
+
+    async fn show_event(&self, ctx: &Ctx<'_>, id: EventId) -> Result<Reply, CoreError> {
+        let me = ctx.approved()?;
+        let event = self.find_event(ctx, id).await?;
+        let occurrence = event.next_occurrence(self.now()).unwrap_or(event.starts_at);
+        let counts = self.store.rsvp_counts(ctx.community.id, event.id, occurrence).await?;
+        let mut reply = event_card(ctx.locale, &event, occurrence, &counts).in_tz(ctx.tz).private();
+        if let Some(state) = self.store.rsvp_of(event.id, occurrence, me.id).await? {
+            reply = reply.field(ctx.t("event.your_rsvp", &[]), ctx.t(&format!("rsvp.{}", state.as_str()), &[]));
+        }
+        Ok(reply)
+    }
+
+    async fn edit_event(&self, ctx: &Ctx<'_>, id: EventId, spec: EventSpec) -> Result<Reply, CoreError> {
+        ctx.require_staff()?;
+        let old = self.find_event(ctx, id).await?;
+        if old.cancelled {
+            return Err(UserError::new("error.event_cancelled").into());
+        }
+        let now = self.now();
+        let mut e = old.clone();
+        if let Some(title) = &spec.title {
+            e.title = title.clone();
+        }
+        if let Some(tz) = &spec.tz {
+            e.timezone = parse_tz(tz)?.name().to_owned();
+        }
+        if let Some(at) = &spec.at {
+            e.starts_at = read_time("at", at, e.tz(), now)?;
+            if e.starts_at <= now {
+                return Err(UserError::new("error.past_time").usage("event.edit").into());
+            }
+        }
+        if let Some(d) = duration_of(&spec, e.starts_at, e.tz(), now)? {
+            e.duration = d;
+        }
+        if let Some(location) = &spec.location {
+            e.location = location.clone();
+        }
+        if let Some(capacity) = spec.capacity {
+            e.capacity = capacity;
+        }
+        if let Some(remind) = &spec.remind {
+            e.remind = remind.clone();
+        }
+        if let Some(repeat) = &spec.repeat {
+            e.rrule = repeat.clone();
+        }
+        if let Some(channel) = &spec.channel {
+            e.channel = channel.clone();
+        }
+        let old_next = old.next_occurrence(now);
+        let new_next = e.next_occurrence(now);
+        let reschedule = old_next != new_next || old.remind != e.remind || old.rrule != e.rrule;
+        let mut jobs = Vec::new();
+        if reschedule && let Some(next) = new_next {
+            jobs.extend(schedule_jobs(&e, next, now));
+        }
+        let counts = match old_next {
+            Some(o) => self.store.rsvp_counts(ctx.community.id, e.id, o).await?,
+            None => RsvpCounts::default(),
+        };
+        if let (Some(old_occ), Some(new_occ)) = (old_next, new_next) {
+            // Edit the post that announced the occurrence people answered for.
+            jobs.push(refresh_job(&ctx.community, &e, old_occ, new_occ, counts, now, "edit"));
+        }
+        let community = ctx.community.clone();
+        let event_id = e.id;
+        let moved = old_next.zip(new_next).filter(|(a, b)| a != b);
+        let promoted = self
+            .store
+            .update_event(&e, reschedule, moved, new_next, &jobs, &move |members: &[Member]| {
+                promoted_notices(&community, event_id, new_next.unwrap_or(now), members, now)
+            })
+            .await?;
+        self.jobs_written.notify_one();
+        let mut reply = ctx.reply("event.edited", &[("id", &e.id.to_string()), ("title", &e.title)]).private();
+        if !promoted.is_empty() {
+            reply.text.push('\n');
+            reply.text.push_str(&ctx.t("event.promoted_count", &[("count", &promoted.len().to_string())]));
+        }
+        Ok(reply)
+    }
+
+    async fn cancel_event(&self, ctx: &Ctx<'_>, id: EventId, reason: Option<String>) -> Result<Reply, CoreError> {
+        ctx.require_staff()?;
+        let event = self.find_event(ctx, id).await?;
+        if event.cancelled {
+            return Err(UserError::new("error.event_cancelled").into());
+        }
+        let now = self.now();
+        let mut jobs = Vec::new();
+        if let Some(occurrence) = event.next_occurrence(now) {
+            for r in self.store.rsvps(ctx.community.id, event.id, occurrence).await? {
+                if r.state == RsvpState::No {
+                    continue;
+                }
+                let locale = r.member.locale_or(&ctx.community);
+                let mut text = i18n::t(locale, "event.cancelled_notice", &[("title", &event.title), ("when", &time::marker(occurrence))]);
+                if let Some(reason) = &reason {
+                    text.push('\n');
+                    text.push_str(&i18n::t(locale, "event.cancel_reason", &[("reason", reason)]));
+                }
+                let mut job = NewJob::notify_member(
+                    ctx.community.id,
+                    r.member.id,
+                    format!("cancel:{}:{}:m{}", event.id, occurrence.timestamp(), r.member.id),
+                    Reply::text(locale, text).in_tz(r.member.tz_or(&ctx.community)),
+                    now,
+                );
+                job.event_id = Some(event.id);
+                jobs.push(job);
+            }
+            let locale = ctx.community.locale;
+            let mut text = i18n::t(locale, "event.cancelled_post", &[("title", &event.title), ("when", &time::marker(occurrence))]);
+            if let Some(reason) = &reason {
+                text.push('\n');
+                text.push_str(&i18n::t(locale, "event.cancel_reason", &[("reason", reason)]));
+            }
+            jobs.push(NewJob {
+                community_id: ctx.community.id,
+                member_id: None,
+                event_id: Some(event.id),
+                payload: Payload::Update {
+                    to: Target::Channel(event.channel.clone()),
+                    of_key: announce_key(&event, occurrence),
+                    reply: Reply::text(locale, text).in_tz(ctx.tz_of_community()),
+                },
+                key: format!("upd:{}:{}:cancel", event.id, occurrence.timestamp()),
+                due_at: now,
+                valid_until: None,
+            });
+        }
+        if !self.store.cancel_event(ctx.community.id, event.id, reason.as_deref(), &jobs).await? {
+            return Err(UserError::new("error.event_cancelled").into());
+        }
+        self.jobs_written.notify_one();
+        let told = jobs.len().saturating_sub(1);
+        Ok(ctx
+            .reply("event.cancelled", &[("id", &event.id.to_string()), ("title", &event.title), ("count", &told.to_string())])
+            .private())
+    }
+
+    pub(super) async fn rsvp_button(
+        &self,
+        ctx: &Ctx<'_>,
+        event: EventId,
+        occurrence: i64,
+        choice: RsvpChoice,
+    ) -> Result<Reply, CoreError> {
+        ctx.approved()?;
+        let event = self.find_event(ctx, event).await?;
+        let occurrence = Utc
+            .timestamp_opt(occurrence, 0)
+            .single()
+            .filter(|o| event.is_occurrence(*o))
+            .ok_or_else(|| UserError::new("error.bad_action").arg("id", "rsvp"))?;
+        if occurrence + event.duration <= self.now() {
+            return Err(UserError::new("error.event_over").into());
+        }
+        self.rsvp(ctx, &event, occurrence, choice).await
+    }
+
+    async fn rsvp(
+        &self,
+        ctx: &Ctx<'_>,
+        event: &Event,
+        occurrence: DateTime<Utc>,
+        choice: RsvpChoice,
+    ) -> Result<Reply, CoreError> {
+        let me = ctx.approved()?;
+        if event.cancelled {
+            return Err(UserError::new("error.event_cancelled").into());
+        }
+        let now = self.now();
+        let state = match choice {
+            RsvpChoice::Going => RsvpState::Going,
+            RsvpChoice::Maybe => RsvpState::Maybe,
+            RsvpChoice::No => RsvpState::No,
+        };
+        let community = ctx.community.clone();
+        let e = event.clone();
+        let outcome = self
+            .store
+            .rsvp(ctx.community.id, event.id, occurrence, me.id, state, now, &move |o| {
+                let mut jobs = promoted_notices(&community, e.id, occurrence, &o.promoted, now);
+                jobs.push(refresh_job(&community, &e, occurrence, occurrence, o.counts, now, &o.seq.to_string()));
+                jobs
+            })
+            .await?
+            .ok_or_else(|| UserError::new("error.event_cancelled"))?;
+        self.jobs_written.notify_one();
+        let key = match outcome.state {
+            RsvpState::Going => "rsvp.done_going",
+            RsvpState::Maybe => "rsvp.done_maybe",
+            RsvpState::No => "rsvp.done_no",
+            RsvpState::Waitlist => "rsvp.done_waitlist",
+        };
+        let counts = counts_line(ctx.locale, &outcome.counts, event.capacity);
+        Ok(ctx
+            .reply(key, &[("title", &event.title), ("when", &time::marker(occurrence)), ("waiting", &outcome.counts.waitlist.to_string())])
+            .field(ctx.t("event.rsvps", &[]), counts)
+            .private())
+    }
+
+    async fn attendees(&self, ctx: &Ctx<'_>, id: EventId) -> Result<Reply, CoreError> {
+        ctx.approved()?;
+        let event = self.find_event(ctx, id).await?;
+        let occurrence = event.next_occurrence(self.now()).unwrap_or(event.starts_at);
+        let rsvps = self.store.rsvps(ctx.community.id, event.id, occurrence).await?;
+        let mut reply = ctx
+            .reply("event.attendees_heading", &[("title", &event.title), ("when", &time::marker(occurrence))])
+            .private();
+        for state in [RsvpState::Going, RsvpState::Maybe, RsvpState::Waitlist] {
+            let names: Vec<String> = rsvps
+                .iter()
+                .filter(|r| r.state == state)
+                .map(|r| format!("{} (@{})", r.member.profile.name, r.member.handle))
+                .collect();
+            if !names.is_empty() {
+                reply = reply.field(
+                    format!("{} ({})", ctx.t(&format!("rsvp.{}", state.as_str()), &[]), names.len()),
+                    names.join(", "),
+                );
+            }
+        }
+        if reply.fields.is_empty() {
+            reply.text.push('\n');
+            reply.text.push_str(&ctx.t("event.no_attendees", &[]));
+        }
+        Ok(reply)
+    }
+
+    async fn event_ics(&self, ctx: &Ctx<'_>, id: EventId) -> Result<Reply, CoreError> {
+        ctx.approved()?;
+        let event = self.find_event(ctx, id).await?;
+        let mut reply = ctx.reply("event.ics", &[("title", &event.title)]).private();
+        reply.attachment = Some(Attachment {
+            filename: format!("event-{}.ics", event.id),
+            content_type: "text/calendar; charset=utf-8".into(),
+            content: ics::calendar(&event, &ctx.community.name, self.now()),
+        });
+        Ok(reply)
+    }
+
+    async fn find_event(&self, ctx: &Ctx<'_>, id: EventId) -> Result<Event, CoreError> {
+        self.store
+            .event(ctx.community.id, id)
+            .await?
+            .ok_or_else(|| UserError::new("error.no_such_event").arg("id", id.to_string()).into())
+    }
+
+    /// The jobs a reminder or roll-over job turns into, as of now.
+    pub async fn expand(&self, job: &Job) -> Result<Vec<NewJob>, StoreError> {
+        let now = self.now();
+        match &job.payload {
+            Payload::Reminder { event, occurrence, before_minutes } => {
+                self.expand_reminder(job.community_id, *event, *occurrence, *before_minutes, now).await
+            }
+            Payload::Roll { event, occurrence } => {
+                let Some(e) = self.store.event(job.community_id, *event).await? else { return Ok(Vec::new()) };
+                if e.cancelled {
+                    return Ok(Vec::new());
+                }
+                let community = self.community_by_id(job.community_id).await?;
+                // After downtime several occurrences may have passed: go to the next one ahead.
+                let next = e
+                    .occurrence_after(*occurrence)
+                    .and_then(|n| if n > now { Some(n) } else { e.next_occurrence(now) })
+                    .filter(|n| n > occurrence);
+                Ok(match next {
+                    Some(next) => {
+                        let mut jobs = vec![announcement_job(&community, &e, next, RsvpCounts::default(), now)];
+                        jobs.extend(schedule_jobs(&e, next, now));
+                        jobs
+                    }
+                    None => Vec::new(),
+                })
+            }
+            Payload::Notify { .. } | Payload::Update { .. } => Ok(Vec::new()),
+        }
+    }
+
+    async fn expand_reminder(
+        &self,
+        community_id: i64,
+        event: EventId,
+        occurrence: DateTime<Utc>,
+        before_minutes: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewJob>, StoreError> {
+        let Some(e) = self.store.event(community_id, event).await? else { return Ok(Vec::new()) };
+        if e.cancelled || !e.is_occurrence(occurrence) {
+            return Ok(Vec::new());
+        }
+        let community = self.community_by_id(community_id).await?;
+        let before = TimeDelta::minutes(before_minutes);
+        let base = format!("rem:{}:{}:{}", e.id, occurrence.timestamp(), before_minutes);
+        let counts = self.store.rsvp_counts(community_id, e.id, occurrence).await?;
+        let mut jobs = Vec::new();
+        let locale = community.locale;
+        let post = reminder_reply(locale, &e, occurrence, before)
+            .field(i18n::t(locale, "event.rsvps", &[]), counts_line(locale, &counts, e.capacity))
+            .in_tz(community_tz(&community));
+        jobs.push(NewJob {
+            community_id,
+            member_id: None,
+            event_id: Some(e.id),
+            payload: Payload::Notify { to: Target::Channel(e.channel.clone()), reply: rsvp_buttons(post, &e, occurrence) },
+            key: format!("{base}:ch"),
+            due_at: now,
+            valid_until: Some(occurrence),
+        });
+        for r in self.store.rsvps(community_id, e.id, occurrence).await? {
+            if !matches!(r.state, RsvpState::Going | RsvpState::Maybe) {
+                continue;
+            }
+            let locale = r.member.locale_or(&community);
+            let mut reply = reminder_reply(locale, &e, occurrence, before).in_tz(r.member.tz_or(&community));
+            reply.text.push('\n');
+            reply.text.push_str(&i18n::t(
+                locale,
+                &format!("event.reminder_you_{}", r.state.as_str()),
+                &[("id", &e.id.to_string())],
+            ));
+            jobs.push(NewJob {
+                community_id,
+                member_id: Some(r.member.id),
+                event_id: Some(e.id),
+                payload: Payload::Notify { to: Target::Member(r.member.id), reply },
+                key: format!("{base}:m{}", r.member.id),
+                due_at: now,
+                valid_until: Some(occurrence),
+            });
+        }
+        Ok(jobs)
+    }
+
+    async fn community_by_id(&self, id: i64) -> Result<Community, StoreError> {
+        self.store
+            .community(id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("community {id} missing")))
+    }
+}
+
+impl Ctx<'_> {
+    fn tz_of_community(&self) -> Tz {
+        community_tz(&self.community)
+    }
+}
+
+fn community_tz(c: &Community) -> Tz {
+    c.timezone.parse().unwrap_or(Tz::Asia__Tokyo)
+}
+
+fn parse_tz(name: &str) -> Result<Tz, UserError> {
+    name.parse::<Tz>()
+        .map_err(|_| UserError::new("error.bad_timezone").arg("value", name))
+}
+
+fn read_time(key: &str, text: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, UserError> {
+    time::parse_datetime(text, tz, now).map_err(|e| {
+        let k = match e {
+            TimeError::Unreadable => "error.bad_time",
+            TimeError::Impossible => "error.impossible_date",
+            TimeError::Skipped => "error.time_skipped",
+        };
+        UserError::new(k).arg("key", key).arg("value", text).usage("event.create")
+    })
+}
+
+/// `end:` (which must be after the start) or `duration:`; `None` if neither was given.
+fn duration_of(spec: &EventSpec, starts_at: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> Result<Option<TimeDelta>, UserError> {
+    if let Some(end) = &spec.end {
+        let end = read_time("end", end, tz, now)?;
+        if end <= starts_at {
+            return Err(UserError::new("error.end_before_start").usage("event.create"));
+        }
+        if end - starts_at > TimeDelta::days(14) {
+            return Err(UserError::new("error.bad_duration").arg("key", "end").arg("value", "> 14d"));
+        }
+        return Ok(Some(end - starts_at));
+    }
+    Ok(spec.duration)
+}
+
+/// Reminders (each worth sending until the start) and, for a repeating event, the roll-over at
+/// the start that schedules the next occurrence. Reminders already past are not created.
+fn schedule_jobs(e: &Event, occurrence: DateTime<Utc>, now: DateTime<Utc>) -> Vec<NewJob> {
+    let mut jobs = Vec::new();
+    for before in &e.remind {
+        let due = occurrence - *before;
+        if due < now {
+            continue;
+        }
+        jobs.push(NewJob {
+            community_id: e.community_id,
+            member_id: None,
+            event_id: Some(e.id),
+            payload: Payload::Reminder { event: e.id, occurrence, before_minutes: before.num_minutes() },
+            key: format!("rem:{}:{}:{}", e.id, occurrence.timestamp(), before.num_minutes()),
+            due_at: due,
+            valid_until: Some(occurrence),
+        });
+    }
+    if e.rrule.is_some() {
+        jobs.push(NewJob {
+            community_id: e.community_id,
+            member_id: None,
+            event_id: Some(e.id),
+            payload: Payload::Roll { event: e.id, occurrence },
+            key: format!("roll:{}:{}", e.id, occurrence.timestamp()),
+            due_at: occurrence,
+            valid_until: None,
+        });
+    }
+    jobs
+}
+
+/// The post for an occurrence: one per event, or one per occurrence when it repeats.
+fn announce_key(e: &Event, occurrence: DateTime<Utc>) -> String {
+    if e.rrule.is_some() {
+        format!("ann:{}:{}", e.id, occurrence.timestamp())
+    } else {
+        format!("ann:{}", e.id)
+    }
+}
+
+fn announcement_job(c: &Community, e: &Event, occurrence: DateTime<Utc>, counts: RsvpCounts, now: DateTime<Utc>) -> NewJob {
+    let reply = event_card(c.locale, e, occurrence, &counts).in_tz(community_tz(c));
+    NewJob {
+        community_id: c.id,
+        member_id: None,
+        event_id: Some(e.id),
+        payload: Payload::Notify { to: Target::Channel(e.channel.clone()), reply: rsvp_buttons(reply, e, occurrence) },
+        key: announce_key(e, occurrence),
+        due_at: now,
+        valid_until: Some(occurrence + e.duration),
+    }
+}
+
+/// Edit the announcement of `announced` to show `occurrence` with current counts.
+fn refresh_job(
+    c: &Community,
+    e: &Event,
+    announced: DateTime<Utc>,
+    occurrence: DateTime<Utc>,
+    counts: RsvpCounts,
+    now: DateTime<Utc>,
+    version: &str,
+) -> NewJob {
+    let reply = rsvp_buttons(event_card(c.locale, e, occurrence, &counts).in_tz(community_tz(c)), e, occurrence);
+    NewJob {
+        community_id: c.id,
+        member_id: None,
+        event_id: Some(e.id),
+        payload: Payload::Update { to: Target::Channel(e.channel.clone()), of_key: announce_key(e, announced), reply },
+        key: format!("upd:{}:{}:{version}", e.id, announced.timestamp()),
+        due_at: now,
+        valid_until: Some(occurrence + e.duration),
+    }
+}
+
+fn promoted_notices(c: &Community, event: EventId, occurrence: DateTime<Utc>, members: &[Member], now: DateTime<Utc>) -> Vec<NewJob> {
+    members
+        .iter()
+        .map(|m| {
+            let locale = m.locale_or(c);
+            let text = i18n::t(locale, "rsvp.promoted", &[("id", &event.to_string()), ("when", &time::marker(occurrence))]);
+            let mut job = NewJob::notify_member(
+                c.id,
+                m.id,
+                format!("promo:{event}:{}:m{}:{}", occurrence.timestamp(), m.id, now.timestamp_micros()),
+                Reply::text(locale, text).in_tz(m.tz_or(c)),
+                now,
+            );
+            job.event_id = Some(event);
+            job
+        })
+        .collect()
+}
+
+fn reminder_reply(locale: Locale, e: &Event, occurrence: DateTime<Utc>, before: TimeDelta) -> Reply {
+    let before = time::say_duration(before, locale);
+    let mut text = i18n::t(locale, "event.reminder", &[("title", &e.title), ("when", &time::marker(occurrence)), ("before", &before), ("id", &e.id.to_string())]);
+    if let Some(location) = &e.location {
+        text.push('\n');
+        text.push_str(&i18n::t(locale, "event.where", &[("where", location)]));
+    }
+    Reply::text(locale, text)
+}
+
+fn rsvp_buttons(reply: Reply, e: &Event, occurrence: DateTime<Utc>) -> Reply {
+    let locale = reply.locale;
+    let mut reply = reply;
+    for (choice, style) in [(RsvpChoice::Going, ButtonStyle::Primary), (RsvpChoice::Maybe, ButtonStyle::Secondary), (RsvpChoice::No, ButtonStyle::Secondary)] {
+        reply = reply.button(
+            i18n::t(locale, &format!("button.{}", choice.as_str()), &[]),
+            Action::Rsvp { event: e.id, occurrence: occurrence.timestamp(), choice }.encode(),
+            style,
+        );
+    }
+    reply
+}
+
+fn counts_line(locale: Locale, c: &RsvpCounts, capacity: Option<u32>) -> String {
+    let mut line = i18n::t(locale, "event.counts", &[("going", &c.going.to_string()), ("maybe", &c.maybe.to_string())]);
+    if let Some(cap) = capacity {
+        line.push_str(&i18n::t(locale, "event.capacity_suffix", &[("capacity", &cap.to_string()), ("waitlist", &c.waitlist.to_string())]));
+    }
+    line
+}
+
+/// An event as a card: title, when, where, how long, repeat, counts.
+fn event_card(locale: Locale, e: &Event, occurrence: DateTime<Utc>, counts: &RsvpCounts) -> Reply {
+    let t = |k: &str| i18n::t(locale, k, &[]);
+    let mut reply = Reply::text(locale, i18n::t(locale, "event.card_hint", &[("id", &e.id.to_string())]))
+        .titled(format!("#{} {}", e.id, e.title))
+        .field(t("event.when"), format!("{} ({})", time::marker(occurrence), time::format_duration(e.duration)));
+    if e.cancelled {
+        reply = reply.field(t("event.status"), t("event.status_cancelled"));
+    }
+    if let Some(location) = &e.location {
+        reply = reply.field(t("event.where_label"), location.clone());
+    }
+    if let Some(rule) = &e.rrule {
+        reply = reply.field(t("event.repeat"), repeat_label(locale, rule));
+    }
+    reply.field(t("event.rsvps"), counts_line(locale, counts, e.capacity))
+}
+
+fn repeat_label(locale: Locale, rule: &str) -> String {
+    let key = match rule {
+        "FREQ=DAILY" => "event.repeat_daily",
+        "FREQ=WEEKLY" => "event.repeat_weekly",
+        "FREQ=WEEKLY;INTERVAL=2" => "event.repeat_biweekly",
+        "FREQ=MONTHLY" => "event.repeat_monthly",
+        _ => return format!("RRULE:{rule}"),
+    };
+    i18n::t(locale, key, &[])
+}
