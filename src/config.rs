@@ -72,13 +72,19 @@ impl Config {
         let path = env("ALUMNI_CONFIG").unwrap_or_else(|| "alumni.toml".to_owned());
         let file: FileConfig = match std::fs::read_to_string(&path) {
             Ok(text) => toml::from_str(&text).with_context(|| format!("reading {path}"))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && env("ALUMNI_CONFIG").is_none() => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound && env("ALUMNI_CONFIG").is_none() =>
+            {
                 FileConfig::default()
             }
             Err(e) => return Err(e).with_context(|| format!("reading {path}")),
         };
         let admins = match env("ALUMNI_ADMINS") {
-            Some(list) => list.split(',').map(|s| s.trim().trim_start_matches('@').to_owned()).filter(|s| !s.is_empty()).collect(),
+            Some(list) => list
+                .split(',')
+                .map(|s| s.trim().trim_start_matches('@').to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
             None => file.admins.unwrap_or_default(),
         };
         let shell_locale = env("ALUMNI_LOCALE")
@@ -90,7 +96,9 @@ impl Config {
             .or(file.timezone)
             .unwrap_or_else(|| "Asia/Tokyo".to_owned());
         if timezone.parse::<chrono_tz::Tz>().is_err() {
-            bail!("ALUMNI_TIMEZONE: unknown time zone {timezone:?} (use a name such as Asia/Tokyo)");
+            bail!(
+                "ALUMNI_TIMEZONE: unknown time zone {timezone:?} (use a name such as Asia/Tokyo)"
+            );
         }
         let approval = match env("ALUMNI_APPROVAL") {
             Some(v) => match v.to_ascii_lowercase().as_str() {
@@ -118,7 +126,9 @@ impl Config {
     }
 
     pub fn has_platform(&self) -> bool {
-        self.discord_token.is_some() || self.slack_signing_secret.is_some() || self.slack_app_token.is_some()
+        self.discord_token.is_some()
+            || self.slack_signing_secret.is_some()
+            || self.slack_app_token.is_some()
     }
 }
 
@@ -128,7 +138,10 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_logs() {
-        assert_eq!(redact_url("postgres://bot:s3cret@db:5432/alumni"), "postgres://bot:***@db:5432/alumni");
+        assert_eq!(
+            redact_url("postgres://bot:s3cret@db:5432/alumni"),
+            "postgres://bot:***@db:5432/alumni"
+        );
         assert_eq!(redact_url("sqlite://alumni.db"), "sqlite://alumni.db");
     }
 }

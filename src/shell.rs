@@ -33,21 +33,35 @@ pub struct ShellMessenger {
 #[async_trait]
 impl Messenger for ShellMessenger {
     async fn deliver(&self, d: &Delivery) -> Result<Option<String>, DeliveryError> {
-        if !self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(d.key.clone()) {
+        if !self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(d.key.clone())
+        {
             return Ok(Some(d.key.clone()));
         }
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, ">> to {}\n{}\n", address(&d.to), indent(&d.reply.to_plain_text()));
+        let _ = writeln!(
+            out,
+            ">> to {}\n{}\n",
+            address(&d.to),
+            indent(&d.reply.to_plain_text())
+        );
         let _ = out.flush();
         Ok(Some(d.key.clone()))
     }
 
+    /// An edit replaces the whole message, so showing it twice is harmless (and a refresh
+    /// reuses its key on purpose): no dedupe here.
     async fn update(&self, d: &Delivery, _message_ref: &str) -> Result<(), DeliveryError> {
-        if !self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(d.key.clone()) {
-            return Ok(());
-        }
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, ">> edit {}\n{}\n", address(&d.to), indent(&d.reply.to_plain_text()));
+        let _ = writeln!(
+            out,
+            ">> edit {}\n{}\n",
+            address(&d.to),
+            indent(&d.reply.to_plain_text())
+        );
         let _ = out.flush();
         Ok(())
     }
@@ -61,7 +75,10 @@ fn address(to: &Address) -> String {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("   {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("   {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub struct Shell {
@@ -104,7 +121,11 @@ impl Shell {
                 user_id: self.user.clone(),
                 handle: self.user.clone(),
             },
-            locale: self.locales.get(&self.user).copied().or(self.default_locale),
+            locale: self
+                .locales
+                .get(&self.user)
+                .copied()
+                .or(self.default_locale),
             platform_admin: false,
         }
     }
@@ -112,7 +133,9 @@ impl Shell {
     pub async fn run(mut self) -> Result<()> {
         let interactive = std::io::stdin().is_terminal();
         if interactive {
-            println!("alumni-bot shell — /alumni help for commands, :help for shell commands, :quit to leave.");
+            println!(
+                "alumni-bot shell — /alumni help for commands, :help for shell commands, :quit to leave."
+            );
         }
         // Deliver anything left from an earlier run before reading.
         self.deliver_due().await;
@@ -123,7 +146,9 @@ impl Shell {
                 print!("{}> ", self.user);
                 let _ = std::io::stdout().flush();
             }
-            let Some(line) = lines.next_line().await? else { break };
+            let Some(line) = lines.next_line().await? else {
+                break;
+            };
             let line = line.trim();
             if !interactive && !line.is_empty() {
                 println!("{}> {line}", self.user);
@@ -184,7 +209,7 @@ impl Shell {
                 Meta::Done
             }
             "click" => match words.next() {
-                Some(id) => Meta::Reply(self.core.handle_action(&self.actor(), id).await),
+                Some(id) => Meta::Reply(Box::new(self.core.handle_action(&self.actor(), id).await)),
                 None => {
                     println!("(usage: :click ACTION_ID)");
                     Meta::Done
@@ -193,7 +218,13 @@ impl Shell {
             "clock" => {
                 let arg = words.collect::<Vec<_>>().join(" ");
                 match self.move_clock(&arg) {
-                    Ok(()) => println!("(clock: {})", self.clock.now().with_timezone(&self.timezone).format("%Y-%m-%d %H:%M %Z")),
+                    Ok(()) => println!(
+                        "(clock: {})",
+                        self.clock
+                            .now()
+                            .with_timezone(&self.timezone)
+                            .format("%Y-%m-%d %H:%M %Z")
+                    ),
                     Err(e) => println!("({e})"),
                 }
                 Meta::Done
@@ -215,7 +246,11 @@ impl Shell {
     fn move_clock(&self, arg: &str) -> Result<(), String> {
         let arg = arg.trim();
         if let Some(delta) = arg.strip_prefix('+') {
-            let (num, unit) = delta.split_at(delta.find(|c: char| !c.is_ascii_digit()).unwrap_or(delta.len()));
+            let (num, unit) = delta.split_at(
+                delta
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(delta.len()),
+            );
             let n: i64 = num.parse().map_err(|_| format!("bad duration {arg:?}"))?;
             let by = match unit {
                 "m" | "min" => TimeDelta::minutes(n),
@@ -228,7 +263,8 @@ impl Shell {
             self.clock.advance(by);
             return Ok(());
         }
-        let at = parse_time(arg, self.timezone).ok_or_else(|| format!("bad time {arg:?}: use 2026-12-18T18:00"))?;
+        let at = parse_time(arg, self.timezone)
+            .ok_or_else(|| format!("bad time {arg:?}: use 2026-12-18T18:00"))?;
         if at < self.clock.now() {
             return Err("the clock only moves forward".to_owned());
         }
@@ -252,7 +288,7 @@ impl Shell {
 enum Meta {
     Quit,
     Done,
-    Reply(Reply),
+    Reply(Box<Reply>),
 }
 
 /// ISO 8601 with an offset, or a local time in `tz`.
@@ -262,7 +298,10 @@ fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     }
     for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return tz.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc));
+            return tz
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|t| t.with_timezone(&Utc));
         }
     }
     None

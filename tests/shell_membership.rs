@@ -39,10 +39,12 @@ async fn membership_transcript_on_sqlite() {
         let n: i64 = sqlx::query_scalar(*q).fetch_one(&mut conn).await.unwrap();
         assert_eq!(n, 0, "{q}");
     }
-    let fts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM member_search WHERE member_search MATCH '\"佐藤\"'")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let fts: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM member_search WHERE member_search MATCH '\"佐藤\"'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
     assert_eq!(fts, 0, "alice's search entry is gone");
     // bob (declined) is still there: erasure touched only alice.
     let bob: String = sqlx::query_scalar("SELECT status FROM members WHERE name = 'Bob Smith'")
@@ -54,7 +56,9 @@ async fn membership_transcript_on_sqlite() {
 
 #[tokio::test]
 async fn membership_transcript_on_postgres() {
-    let Some(db) = TempPostgres::create("membership").await else { return };
+    let Some(db) = TempPostgres::create("membership").await else {
+        return;
+    };
     run(&db.url);
     let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
     for q in LEFTOVER_QUERIES {
@@ -75,7 +79,11 @@ fn a_second_run_keeps_the_data() {
     // Nothing is lost across restarts: a member who joined is still pending next time.
     let db = TempSqlite::new("restart");
     let url = db.url();
-    let env = [("DATABASE_URL", url.as_str()), ("ALUMNI_ADMINS", "hr"), ("ALUMNI_LOCALE", "en")];
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("ALUMNI_ADMINS", "hr"),
+        ("ALUMNI_LOCALE", "en"),
+    ];
     support::run_shell(&env, ":as carol\n/alumni join name:Carol\n");
     let out = support::run_shell(&env, ":as hr\n/alumni pending\n");
     assert!(out.contains("Waiting for approval: 1"), "{out}");

@@ -75,13 +75,31 @@ mod tests {
         for a in [
             Action::Approve(1),
             Action::Reject(i64::MAX),
-            Action::Rsvp { event: 7, occurrence: 1_766_052_000, choice: RsvpChoice::Maybe },
+            Action::Rsvp {
+                event: 7,
+                occurrence: 1_766_052_000,
+                choice: RsvpChoice::Maybe,
+            },
         ] {
             assert_eq!(Action::decode(&a.encode()), Ok(a));
             assert!(a.encode().len() <= 100);
         }
-        for bad in ["", "v1", "v1.ap", "v1.ap.x", "v2.ap.1", "v1.zz.1", "v1.ap.1.2", "v1.rs.1.2.x", "v1.rs.1.g"] {
-            assert_eq!(Action::decode(bad).unwrap_err().key, "error.bad_action", "{bad}");
+        for bad in [
+            "",
+            "v1",
+            "v1.ap",
+            "v1.ap.x",
+            "v2.ap.1",
+            "v1.zz.1",
+            "v1.ap.1.2",
+            "v1.rs.1.2.x",
+            "v1.rs.1.g",
+        ] {
+            assert_eq!(
+                Action::decode(bad).unwrap_err().key,
+                "error.bad_action",
+                "{bad}"
+            );
         }
     }
 }

@@ -217,7 +217,11 @@ impl Member {
 
 /// Join lists of strings the way they are stored and shown.
 pub fn join_list<T: AsRef<str>>(items: &[T]) -> String {
-    items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Parse a stored comma list back.

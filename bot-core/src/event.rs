@@ -37,13 +37,23 @@ impl Event {
 
     /// The occurrence that is next to start at or after `now` (or that is still running).
     pub fn next_occurrence(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        recurrence::next_occurrence(self.starts_at, self.tz(), self.rrule.as_deref(), now - self.duration + TimeDelta::seconds(1))
+        recurrence::next_occurrence(
+            self.starts_at,
+            self.tz(),
+            self.rrule.as_deref(),
+            now - self.duration + TimeDelta::seconds(1),
+        )
     }
 
     /// The first occurrence strictly after `occurrence`.
     pub fn occurrence_after(&self, occurrence: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.rrule.as_ref()?;
-        recurrence::next_occurrence(self.starts_at, self.tz(), self.rrule.as_deref(), occurrence + TimeDelta::seconds(1))
+        recurrence::next_occurrence(
+            self.starts_at,
+            self.tz(),
+            self.rrule.as_deref(),
+            occurrence + TimeDelta::seconds(1),
+        )
     }
 
     pub fn is_occurrence(&self, at: DateTime<Utc>) -> bool {

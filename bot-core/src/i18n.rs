@@ -9,7 +9,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     #[default]
@@ -76,7 +78,11 @@ pub(crate) fn parse_catalog(source: &'static str) -> Catalog {
             .split_once(" = ")
             .unwrap_or_else(|| panic!("catalog line {}: expected `key = text`", n + 1));
         let previous = map.insert(key.trim(), text.replace("\\n", "\n"));
-        assert!(previous.is_none(), "catalog line {}: duplicate key {key}", n + 1);
+        assert!(
+            previous.is_none(),
+            "catalog line {}: duplicate key {key}",
+            n + 1
+        );
     }
     map
 }
@@ -155,7 +161,11 @@ mod tests {
         let en = parse_catalog(EN_SOURCE);
         for (key, text) in &en {
             let other = ja.get(key).unwrap_or_else(|| panic!("ja.txt lacks {key}"));
-            assert_eq!(placeholders(text), placeholders(other), "placeholders differ for {key}");
+            assert_eq!(
+                placeholders(text),
+                placeholders(other),
+                "placeholders differ for {key}"
+            );
         }
         for key in ja.keys() {
             assert!(en.contains_key(key), "en.txt lacks {key}");

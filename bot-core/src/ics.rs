@@ -96,6 +96,9 @@ mod tests {
         }
         assert_eq!(folded.replace("\r\n ", "").trim_end(), long);
         assert_eq!(escape("a;b,c\nd"), "a\\;b\\,c\\nd");
-        assert_eq!(utc_until("FREQ=WEEKLY;UNTIL=20270131"), "FREQ=WEEKLY;UNTIL=20270131T235959Z");
+        assert_eq!(
+            utc_until("FREQ=WEEKLY;UNTIL=20270131"),
+            "FREQ=WEEKLY;UNTIL=20270131T235959Z"
+        );
     }
 }

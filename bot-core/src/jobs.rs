@@ -44,12 +44,31 @@ pub enum Payload {
     /// Send a message.
     Notify { to: Target, reply: Reply },
     /// Edit the message an earlier job (`of_key`) posted, e.g. live RSVP counts.
-    Update { to: Target, of_key: String, reply: Reply },
+    Update {
+        to: Target,
+        of_key: String,
+        reply: Reply,
+    },
     /// Fan out an event's reminder (a channel post, a DM to each member going or maybe) as
     /// `Notify` jobs, when it is due, so the recipients are those of that moment.
-    Reminder { event: EventId, occurrence: DateTime<Utc>, before_minutes: i64 },
+    Reminder {
+        event: EventId,
+        occurrence: DateTime<Utc>,
+        before_minutes: i64,
+    },
     /// A repeating event's occurrence started: announce and schedule the next one.
-    Roll { event: EventId, occurrence: DateTime<Utc> },
+    Roll {
+        event: EventId,
+        occurrence: DateTime<Utc>,
+    },
+    /// Re-render the announcement of `announced` (now showing `occurrence`) from the current
+    /// RSVPs. Coalescing: while one is pending, another with the same key is not added, so a
+    /// burst of RSVPs is one edit, made with the counts as they are when it runs.
+    Refresh {
+        event: EventId,
+        announced: DateTime<Utc>,
+        occurrence: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +92,13 @@ impl NewJob {
             Payload::Update { .. } => "update",
             Payload::Reminder { .. } => "reminder",
             Payload::Roll { .. } => "roll",
+            Payload::Refresh { .. } => "refresh",
         }
+    }
+
+    /// Whether a later job with the same key replaces a pending or finished one.
+    pub fn coalesces(&self) -> bool {
+        matches!(self.payload, Payload::Refresh { .. })
     }
 
     /// A message to a member, due now.

@@ -2,21 +2,21 @@
 //! Adapters (Discord, Slack, the shell) turn platform events into an `Actor` plus a `Command`
 //! or `Action`, call [`service::Core`], and render the `Reply`.
 
+pub mod action;
+pub mod clock;
 pub mod command;
 pub mod domain;
 pub mod error;
+pub mod event;
 pub mod i18n;
+pub mod ics;
 pub mod jobs;
-pub mod reply;
-pub mod search;
-pub mod store;
-pub mod action;
-pub mod clock;
 pub mod messenger;
+pub mod recurrence;
+pub mod reply;
 pub mod scheduler;
+pub mod search;
 pub mod service;
+pub mod store;
 pub mod testing;
 pub mod time;
-pub mod recurrence;
-pub mod event;
-pub mod ics;

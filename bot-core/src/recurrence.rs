@@ -17,16 +17,23 @@ pub fn parse_repeat(text: &str) -> Option<String> {
         "biweekly" | "隔週" => "FREQ=WEEKLY;INTERVAL=2".to_owned(),
         "monthly" | "毎月" => "FREQ=MONTHLY".to_owned(),
         _ => {
-            let body = t.strip_prefix("RRULE:").or_else(|| t.strip_prefix("rrule:"))?;
+            let body = t
+                .strip_prefix("RRULE:")
+                .or_else(|| t.strip_prefix("rrule:"))?;
             body.trim().to_ascii_uppercase()
         }
     };
     // Reminders every minute or hour would be spam, not an event.
-    if ["SECONDLY", "MINUTELY", "HOURLY"].iter().any(|f| rule.contains(&format!("FREQ={f}"))) {
+    if ["SECONDLY", "MINUTELY", "HOURLY"]
+        .iter()
+        .any(|f| rule.contains(&format!("FREQ={f}")))
+    {
         return None;
     }
     // Validate against a fixed start so the rule itself is checked.
-    let start = DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z").ok()?.with_timezone(&Utc);
+    let start = DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
+        .ok()?
+        .with_timezone(&Utc);
     set(start, Tz::UTC, &rule)?;
     Some(rule)
 }
@@ -57,8 +64,9 @@ pub fn next_occurrence(
     }
     let set = set(start, tz, rule)?;
     let after = (from - chrono::TimeDelta::seconds(1)).with_timezone(&rrule::Tz::UTC);
+    // `after` is inclusive: ask for two and keep the first at or after `from`.
     set.after(after)
-        .all(1)
+        .all(2)
         .dates
         .into_iter()
         .map(|d| d.with_timezone(&Utc))
@@ -78,26 +86,64 @@ mod tests {
     #[test]
     fn weekly_keeps_local_time_across_dst() {
         let london: Tz = "Europe/London".parse().unwrap();
-        let start = london.with_ymd_and_hms(2026, 3, 19, 19, 0, 0).unwrap().with_timezone(&Utc);
+        let start = london
+            .with_ymd_and_hms(2026, 3, 19, 19, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
         let rule = parse_repeat("weekly").unwrap();
-        let next = next_occurrence(start, london, Some(&rule), start + chrono::TimeDelta::days(2)).unwrap();
+        let next = next_occurrence(
+            start,
+            london,
+            Some(&rule),
+            start + chrono::TimeDelta::days(2),
+        )
+        .unwrap();
         // 26 March is after the clocks go forward: still 19:00 local, so 18:00 UTC.
-        assert_eq!(next.with_timezone(&london).format("%m-%d %H:%M").to_string(), "03-26 19:00");
+        assert_eq!(
+            next.with_timezone(&london)
+                .format("%m-%d %H:%M")
+                .to_string(),
+            "03-26 19:00"
+        );
         assert!(is_occurrence(start, london, Some(&rule), next));
-        assert!(!is_occurrence(start, london, Some(&rule), next + chrono::TimeDelta::hours(1)));
+        assert!(!is_occurrence(
+            start,
+            london,
+            Some(&rule),
+            next + chrono::TimeDelta::hours(1)
+        ));
     }
 
     #[test]
     fn parses_names_and_rrules_and_refuses_spam() {
         assert_eq!(parse_repeat("monthly").as_deref(), Some("FREQ=MONTHLY"));
-        assert_eq!(parse_repeat("RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=4").as_deref(), Some("FREQ=WEEKLY;BYDAY=TH;COUNT=4"));
+        assert_eq!(
+            parse_repeat("RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=4").as_deref(),
+            Some("FREQ=WEEKLY;BYDAY=TH;COUNT=4")
+        );
         assert_eq!(parse_repeat("RRULE:FREQ=HOURLY"), None);
         assert_eq!(parse_repeat("RRULE:FREQ=NEVER"), None);
         assert_eq!(parse_repeat("fortnightly-ish"), None);
         let start = Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap();
         let rule = parse_repeat("RRULE:FREQ=WEEKLY;COUNT=2").unwrap();
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
-        assert_eq!(next_occurrence(start, tokyo, Some(&rule), start + chrono::TimeDelta::hours(1)), Some(start + chrono::TimeDelta::weeks(1)));
-        assert_eq!(next_occurrence(start, tokyo, Some(&rule), start + chrono::TimeDelta::days(8)), None);
+        assert_eq!(
+            next_occurrence(
+                start,
+                tokyo,
+                Some(&rule),
+                start + chrono::TimeDelta::hours(1)
+            ),
+            Some(start + chrono::TimeDelta::weeks(1))
+        );
+        assert_eq!(
+            next_occurrence(
+                start,
+                tokyo,
+                Some(&rule),
+                start + chrono::TimeDelta::days(8)
+            ),
+            None
+        );
     }
 }

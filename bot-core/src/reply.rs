@@ -150,9 +150,18 @@ impl Reply {
             out.push_str(&format!("\n[{}] :click {}", b.label, b.action));
         }
         if let Some(a) = &self.attachment {
-            out.push_str(&format!("\n--- {} ---\n{}--- end of {} ---", a.filename, a.content.replace("\r\n", "\n"), a.filename));
+            out.push_str(&format!(
+                "\n--- {} ---\n{}--- end of {} ---",
+                a.filename,
+                a.content.replace("\r\n", "\n"),
+                a.filename
+            ));
         }
-        let tz = self.timezone.as_deref().and_then(|t| t.parse().ok()).unwrap_or(chrono_tz::Tz::Asia__Tokyo);
+        let tz = self
+            .timezone
+            .as_deref()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(chrono_tz::Tz::Asia__Tokyo);
         crate::time::render(&out, tz, self.locale)
     }
 }

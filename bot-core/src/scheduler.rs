@@ -17,7 +17,7 @@ use crate::service::Core;
 use crate::store::Store;
 
 /// How long a claimed job is ours before another worker may take it over.
-const LEASE: TimeDelta = TimeDelta::seconds(60);
+pub const DEFAULT_LEASE: TimeDelta = TimeDelta::seconds(60);
 const BATCH: u32 = 32;
 /// Attempts before a job is marked failed.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -41,6 +41,7 @@ pub struct Scheduler {
     clock: Arc<dyn Clock>,
     worker: String,
     wake: Arc<Notify>,
+    lease: TimeDelta,
 }
 
 impl Scheduler {
@@ -54,6 +55,33 @@ impl Scheduler {
             core,
             messenger,
             worker,
+            lease: DEFAULT_LEASE,
+        }
+    }
+
+    /// How long a claim holds before a crashed worker's jobs are taken over.
+    pub fn with_lease(mut self, lease: TimeDelta) -> Scheduler {
+        self.lease = lease;
+        self
+    }
+
+    /// Deliver until nothing is due or leased, for batch runs and tests.
+    pub async fn run_until_idle(&self) -> Result<RunStats, StoreError> {
+        let mut total = RunStats::default();
+        loop {
+            let s = self.run_due().await?;
+            total.delivered += s.delivered;
+            total.expanded += s.expanded;
+            total.retried += s.retried;
+            total.skipped += s.skipped;
+            total.failed += s.failed;
+            match self.store.next_wake().await? {
+                None => return Ok(total),
+                Some(at) => {
+                    let wait = (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO);
+                    tokio::time::sleep(wait.min(Duration::from_millis(500))).await;
+                }
+            }
         }
     }
 
@@ -62,7 +90,10 @@ impl Scheduler {
         let mut stats = RunStats::default();
         loop {
             let now = self.clock.now();
-            let jobs = self.store.claim_jobs(now, &self.worker, now + LEASE, BATCH).await?;
+            let jobs = self
+                .store
+                .claim_jobs(now, &self.worker, now + self.lease, BATCH)
+                .await?;
             if jobs.is_empty() {
                 return Ok(stats);
             }
@@ -86,8 +117,15 @@ impl Scheduler {
             Payload::Reminder { .. } | Payload::Roll { .. } => {
                 // Expansion is pure database work: the fan-out and the "done" are one commit.
                 let jobs = self.core.expand(&job).await?;
-                if !self.store.finish_job_with(job.id, &self.worker, &jobs, now).await? {
-                    tracing::warn!(job = job.id, "expansion discarded: job rescheduled meanwhile");
+                if !self
+                    .store
+                    .finish_job_with(job.id, &self.worker, &jobs, now)
+                    .await?
+                {
+                    tracing::warn!(
+                        job = job.id,
+                        "expansion discarded: job rescheduled meanwhile"
+                    );
                 }
                 stats.expanded += 1;
                 return Ok(());
@@ -97,27 +135,32 @@ impl Scheduler {
                 None => Err(DeliveryError::Permanent("recipient has no identity".into())),
             },
             Payload::Update { to, of_key, reply } => {
-                match self.store.job_outcome(of_key).await? {
-                    Some((state, Some(message_ref))) if state == JobState::Done.as_str() => {
-                        match self.delivery(&job, to, reply).await? {
-                            Some(d) => self.messenger.update(&d, &message_ref).await.map(|()| None),
-                            None => Err(DeliveryError::Permanent("recipient has no identity".into())),
-                        }
-                    }
-                    // Not posted yet: edit once it is.
-                    Some((state, _)) if state == JobState::Pending.as_str() => {
-                        Err(DeliveryError::RateLimited(Duration::from_secs(5)))
-                    }
-                    // Nothing to edit (never posted, or the platform gave no reference).
-                    _ => {
-                        self.store
-                            .finish_job(job.id, &self.worker, JobState::Skipped, Some("nothing to edit"), now)
-                            .await?;
-                        stats.skipped += 1;
-                        return Ok(());
-                    }
+                match self.edit(&job, to, of_key, reply, stats).await? {
+                    Some(outcome) => outcome,
+                    None => return Ok(()),
                 }
             }
+            Payload::Refresh { .. } => match self.core.refresh_content(&job).await? {
+                Some((to, of_key, reply)) => {
+                    match self.edit(&job, &to, &of_key, &reply, stats).await? {
+                        Some(outcome) => outcome,
+                        None => return Ok(()),
+                    }
+                }
+                None => {
+                    self.store
+                        .finish_job(
+                            job.id,
+                            &self.worker,
+                            JobState::Skipped,
+                            Some("event gone"),
+                            now,
+                        )
+                        .await?;
+                    stats.skipped += 1;
+                    return Ok(());
+                }
+            },
         };
         let now = self.clock.now();
         match outcome {
@@ -141,6 +184,44 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Edit the message the job `of_key` posted. `None` when finished here (nothing to edit).
+    async fn edit(
+        &self,
+        job: &Job,
+        to: &Target,
+        of_key: &str,
+        reply: &Reply,
+        stats: &mut RunStats,
+    ) -> Result<Option<Result<Option<String>, DeliveryError>>, StoreError> {
+        match self.store.job_outcome(of_key).await? {
+            Some((state, Some(message_ref))) if state == JobState::Done.as_str() => {
+                Ok(Some(match self.delivery(job, to, reply).await? {
+                    Some(d) => self.messenger.update(&d, &message_ref).await.map(|()| None),
+                    None => Err(DeliveryError::Permanent("recipient has no identity".into())),
+                }))
+            }
+            // Not posted yet: edit once it is.
+            Some((state, _)) if state == JobState::Pending.as_str() => Ok(Some(Err(
+                DeliveryError::RateLimited(Duration::from_secs(5)),
+            ))),
+            // Nothing to edit (never posted, or the platform gave no reference).
+            _ => {
+                let now = self.clock.now();
+                self.store
+                    .finish_job(
+                        job.id,
+                        &self.worker,
+                        JobState::Skipped,
+                        Some("nothing to edit"),
+                        now,
+                    )
+                    .await?;
+                stats.skipped += 1;
+                Ok(None)
+            }
+        }
+    }
+
     async fn fail(
         &self,
         job: &Job,
@@ -150,7 +231,13 @@ impl Scheduler {
     ) -> Result<(), StoreError> {
         tracing::error!(job = job.id, key = %job.key, attempts = job.attempts, error = %e, "delivery failed for good");
         self.store
-            .finish_job(job.id, &self.worker, JobState::Failed, Some(&e.to_string()), now)
+            .finish_job(
+                job.id,
+                &self.worker,
+                JobState::Failed,
+                Some(&e.to_string()),
+                now,
+            )
             .await?;
         stats.failed += 1;
         Ok(())

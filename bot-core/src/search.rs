@@ -18,9 +18,16 @@ impl Document {
     pub fn of(member: &Member) -> Document {
         let p = member.profile.visible(&member.hidden);
         let mut other = Vec::new();
-        for text in [&p.company, &p.title, &p.industry, &p.location, &p.department, &p.bio]
-            .into_iter()
-            .flatten()
+        for text in [
+            &p.company,
+            &p.title,
+            &p.industry,
+            &p.location,
+            &p.department,
+            &p.bio,
+        ]
+        .into_iter()
+        .flatten()
         {
             push_text_terms(text, &mut other);
         }
@@ -118,7 +125,12 @@ fn exact(text: String) -> QueryTerm {
 fn filter_term(prefix: &str, value: &str) -> String {
     let mut out = String::from(prefix);
     out.push('_');
-    for c in value.trim().chars().map(narrow).flat_map(char::to_lowercase) {
+    for c in value
+        .trim()
+        .chars()
+        .map(narrow)
+        .flat_map(char::to_lowercase)
+    {
         match c {
             'a'..='z' | '0'..='9' => out.push(c),
             '+' => out.push_str("plus"),

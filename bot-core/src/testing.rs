@@ -44,15 +44,21 @@ impl TempPostgres {
         };
         let name = format!(
             "alumni_test_{}_{}_{}",
-            label.chars().filter(char::is_ascii_alphanumeric).take(20).collect::<String>(),
+            label
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(20)
+                .collect::<String>(),
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         )
         .to_lowercase();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-            .execute(&mut conn)
-            .await
-            .expect("drop old test database");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name}"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("drop old test database");
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await

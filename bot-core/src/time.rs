@@ -27,7 +27,12 @@ pub fn parse_datetime(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%d %H:%M%:z", "%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%d %H:%M %:z"] {
+    for f in [
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%dT%H:%M:%S%:z",
+        "%Y-%m-%d %H:%M %:z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(text, f) {
             return Ok(t.with_timezone(&Utc));
         }
@@ -75,9 +80,9 @@ fn parse_date_parts(date: &str) -> Result<NaiveDate, TimeError> {
 
 fn parse_time_of_day(time: &str) -> Result<NaiveTime, TimeError> {
     let time = time.trim_end_matches('分');
-    let (h, m) = time
-        .split_once([':', '時'])
-        .map_or((time, "0"), |(h, m)| (h, if m.is_empty() { "0" } else { m }));
+    let (h, m) = time.split_once([':', '時']).map_or((time, "0"), |(h, m)| {
+        (h, if m.is_empty() { "0" } else { m })
+    });
     let h: u32 = h.trim().parse().map_err(|_| TimeError::Unreadable)?;
     let m: u32 = m.trim().parse().map_err(|_| TimeError::Unreadable)?;
     NaiveTime::from_hms_opt(h, m, 0).ok_or(TimeError::Impossible)
@@ -86,7 +91,10 @@ fn parse_time_of_day(time: &str) -> Result<NaiveTime, TimeError> {
 fn parse_japanese(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDateTime, TimeError> {
     let (date, time) = text.split_once('日').ok_or(TimeError::Unreadable)?;
     let (year, md) = match date.split_once('年') {
-        Some((y, md)) => (Some(y.trim().parse::<i32>().map_err(|_| TimeError::Unreadable)?), md),
+        Some((y, md)) => (
+            Some(y.trim().parse::<i32>().map_err(|_| TimeError::Unreadable)?),
+            md,
+        ),
         None => (None, date),
     };
     let (m, d) = md.split_once('月').ok_or(TimeError::Unreadable)?;
@@ -100,7 +108,9 @@ fn parse_japanese(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDateTim
             let this_year = NaiveDate::from_ymd_opt(today.year(), m, d);
             match this_year {
                 Some(date) if date >= today => date,
-                _ => NaiveDate::from_ymd_opt(today.year() + 1, m, d).ok_or(TimeError::Impossible)?,
+                _ => {
+                    NaiveDate::from_ymd_opt(today.year() + 1, m, d).ok_or(TimeError::Impossible)?
+                }
             }
         }
     };
@@ -171,7 +181,11 @@ pub fn say_duration(d: TimeDelta, locale: Locale) -> String {
         Locale::En => (" day", " h", " min"),
     };
     if days > 0 {
-        let plural = if locale == Locale::En && days > 1 { "s" } else { "" };
+        let plural = if locale == Locale::En && days > 1 {
+            "s"
+        } else {
+            ""
+        };
         parts.push(format!("{days}{day}{plural}"));
     }
     if hours > 0 {
@@ -199,7 +213,10 @@ pub fn render(text: &str, tz: Tz, locale: Locale) -> String {
             out.push_str(&rest[start..]);
             return out;
         };
-        let unix = after[..end].split(':').next().and_then(|s| s.parse::<i64>().ok());
+        let unix = after[..end]
+            .split(':')
+            .next()
+            .and_then(|s| s.parse::<i64>().ok());
         match unix.and_then(|u| Utc.timestamp_opt(u, 0).single()) {
             Some(at) => out.push_str(&format_local(at, tz, locale)),
             None => out.push_str(&rest[start..start + 3 + end + 1]),
@@ -217,7 +234,11 @@ pub fn format_local(at: DateTime<Utc>, tz: Tz, locale: Locale) -> String {
         Locale::Ja => {
             const DAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
             let wd = DAYS[local.weekday().num_days_from_monday() as usize];
-            format!("{}({wd}) {}", local.format("%Y年%-m月%-d日"), local.format("%H:%M %Z"))
+            format!(
+                "{}({wd}) {}",
+                local.format("%Y年%-m月%-d日"),
+                local.format("%H:%M %Z")
+            )
         }
         Locale::En => local.format("%a, %b %-d, %Y %H:%M %Z").to_string(),
     }
@@ -235,16 +256,40 @@ mod tests {
     fn reads_local_iso_and_japanese_times() {
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
         let want = Utc.with_ymd_and_hms(2026, 12, 18, 10, 0, 0).unwrap();
-        for text in ["2026-12-18 19:00", "2026/12/18 19:00", "2026-12-18T19:00", "2026-12-18T19:00:00+09:00", "2026-12-18T10:00:00Z", "12月18日 19:00", "2026年12月18日 19時", "１２月１８日 １９：００"] {
+        for text in [
+            "2026-12-18 19:00",
+            "2026/12/18 19:00",
+            "2026-12-18T19:00",
+            "2026-12-18T19:00:00+09:00",
+            "2026-12-18T10:00:00Z",
+            "12月18日 19:00",
+            "2026年12月18日 19時",
+            "１２月１８日 １９：００",
+        ] {
             assert_eq!(parse_datetime(text, tokyo, now()), Ok(want), "{text}");
         }
-        assert_eq!(parse_datetime("2026-02-30 19:00", tokyo, now()), Err(TimeError::Impossible));
-        assert_eq!(parse_datetime("2026-12-18 25:00", tokyo, now()), Err(TimeError::Impossible));
-        assert_eq!(parse_datetime("tomorrow-ish", tokyo, now()), Err(TimeError::Unreadable));
+        assert_eq!(
+            parse_datetime("2026-02-30 19:00", tokyo, now()),
+            Err(TimeError::Impossible)
+        );
+        assert_eq!(
+            parse_datetime("2026-12-18 25:00", tokyo, now()),
+            Err(TimeError::Impossible)
+        );
+        assert_eq!(
+            parse_datetime("tomorrow-ish", tokyo, now()),
+            Err(TimeError::Unreadable)
+        );
         let ny: Tz = "America/New_York".parse().unwrap();
-        assert_eq!(parse_datetime("2027-03-14 02:30", ny, now()), Err(TimeError::Skipped));
+        assert_eq!(
+            parse_datetime("2027-03-14 02:30", ny, now()),
+            Err(TimeError::Skipped)
+        );
         // A year-less date already past this year means next year.
-        assert_eq!(parse_datetime("1月5日 10:00", tokyo, now()).unwrap().year(), 2027);
+        assert_eq!(
+            parse_datetime("1月5日 10:00", tokyo, now()).unwrap().year(),
+            2027
+        );
     }
 
     #[test]
@@ -255,11 +300,20 @@ mod tests {
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("3x"), None);
         assert_eq!(format_duration(TimeDelta::minutes(1530)), "1d1h30m");
-        assert_eq!(say_duration(TimeDelta::minutes(1530), Locale::Ja), "1日1時間30分");
+        assert_eq!(
+            say_duration(TimeDelta::minutes(1530), Locale::Ja),
+            "1日1時間30分"
+        );
         assert_eq!(say_duration(TimeDelta::days(2), Locale::En), "2 days");
         let at = Utc.with_ymd_and_hms(2026, 12, 18, 10, 0, 0).unwrap();
         let text = format!("starts {}", marker(at));
-        assert_eq!(render(&text, "Asia/Tokyo".parse().unwrap(), Locale::Ja), "starts 2026年12月18日(金) 19:00 JST");
-        assert_eq!(render(&text, "Europe/London".parse().unwrap(), Locale::En), "starts Fri, Dec 18, 2026 10:00 GMT");
+        assert_eq!(
+            render(&text, "Asia/Tokyo".parse().unwrap(), Locale::Ja),
+            "starts 2026年12月18日(金) 19:00 JST"
+        );
+        assert_eq!(
+            render(&text, "Europe/London".parse().unwrap(), Locale::En),
+            "starts Fri, Dec 18, 2026 10:00 GMT"
+        );
     }
 }

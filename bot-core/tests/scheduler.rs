@@ -13,10 +13,10 @@ use bot_core::jobs::NewJob;
 use bot_core::messenger::{Address, Delivery, DeliveryError, Messenger};
 use bot_core::reply::Reply;
 use bot_core::scheduler::{MAX_ATTEMPTS, RunStats, Scheduler};
+use bot_core::service::{Core, CoreConfig};
 use bot_core::store::{NewCommunity, NewMember, SqliteStore, Store};
 use bot_core::testing::{TempPostgres, TempSqlite};
 use chrono::{TimeDelta, TimeZone, Utc};
-use bot_core::service::{Core, CoreConfig};
 
 /// Records deliveries; answers with scripted failures first.
 #[derive(Default)]
@@ -50,7 +50,9 @@ struct Rig {
 }
 
 async fn rig(store: Arc<dyn Store>) -> Rig {
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()));
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+    ));
     let messenger = Arc::new(Recorder::default());
     let community = store
         .community_for_space(
@@ -77,7 +79,10 @@ async fn rig(store: Arc<dyn Store>) -> Rig {
                 },
                 status: bot_core::domain::MemberStatus::Approved,
                 role: bot_core::domain::Role::Member,
-                profile: bot_core::domain::Profile { name: "Alice".into(), ..Default::default() },
+                profile: bot_core::domain::Profile {
+                    name: "Alice".into(),
+                    ..Default::default()
+                },
                 locale: None,
                 timezone: None,
             },
@@ -99,7 +104,14 @@ async fn rig(store: Arc<dyn Store>) -> Rig {
         },
     ));
     let scheduler = Scheduler::new(core, messenger.clone());
-    Rig { store, clock, messenger, scheduler, community: community.id, member: member.id }
+    Rig {
+        store,
+        clock,
+        messenger,
+        scheduler,
+        community: community.id,
+        member: member.id,
+    }
 }
 
 impl Rig {
@@ -116,21 +128,42 @@ impl Rig {
     }
 
     fn sent_keys(&self) -> Vec<String> {
-        self.messenger.sent.lock().unwrap().iter().map(|d| d.key.clone()).collect()
+        self.messenger
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|d| d.key.clone())
+            .collect()
     }
 }
 
 async fn check_delivers_due_jobs_once_in_order(store: Arc<dyn Store>) {
     let r = rig(store).await;
     r.store
-        .enqueue(&[r.job("later", TimeDelta::hours(2)), r.job("now", TimeDelta::zero()), r.job("soon", TimeDelta::minutes(30))])
+        .enqueue(&[
+            r.job("later", TimeDelta::hours(2)),
+            r.job("now", TimeDelta::zero()),
+            r.job("soon", TimeDelta::minutes(30)),
+        ])
         .await
         .unwrap();
     assert_eq!(r.scheduler.run_due().await.unwrap().delivered, 1);
     assert_eq!(r.sent_keys(), ["now"]);
     let sent = r.messenger.sent.lock().unwrap()[0].clone();
-    assert_eq!(sent.to, Address::Direct(Identity { platform: Platform::Shell, space_id: "local".into(), user_id: "alice".into(), handle: "alice".into() }));
-    assert_eq!(r.store.next_wake().await.unwrap(), Some(r.clock.now() + TimeDelta::minutes(30)));
+    assert_eq!(
+        sent.to,
+        Address::Direct(Identity {
+            platform: Platform::Shell,
+            space_id: "local".into(),
+            user_id: "alice".into(),
+            handle: "alice".into()
+        })
+    );
+    assert_eq!(
+        r.store.next_wake().await.unwrap(),
+        Some(r.clock.now() + TimeDelta::minutes(30))
+    );
     r.clock.advance(TimeDelta::hours(3));
     assert_eq!(r.scheduler.run_due().await.unwrap().delivered, 2);
     assert_eq!(r.sent_keys(), ["now", "soon", "later"]);
@@ -145,16 +178,25 @@ async fn check_retries_with_backoff_and_retry_after(store: Arc<dyn Store>) {
         DeliveryError::Transient("503".into()),
         DeliveryError::RateLimited(Duration::from_secs(20)),
     ]);
-    r.store.enqueue(&[r.job("flaky", TimeDelta::zero())]).await.unwrap();
+    r.store
+        .enqueue(&[r.job("flaky", TimeDelta::zero())])
+        .await
+        .unwrap();
     assert_eq!(r.scheduler.run_due().await.unwrap().retried, 1);
     // First retry after the 5 s backoff, not before.
-    assert_eq!(r.store.next_wake().await.unwrap(), Some(r.clock.now() + TimeDelta::seconds(5)));
+    assert_eq!(
+        r.store.next_wake().await.unwrap(),
+        Some(r.clock.now() + TimeDelta::seconds(5))
+    );
     r.clock.advance(TimeDelta::seconds(4));
     assert_eq!(r.scheduler.run_due().await.unwrap(), RunStats::default());
     r.clock.advance(TimeDelta::seconds(1));
     assert_eq!(r.scheduler.run_due().await.unwrap().retried, 1);
     // The 429 said 20 s.
-    assert_eq!(r.store.next_wake().await.unwrap(), Some(r.clock.now() + TimeDelta::seconds(20)));
+    assert_eq!(
+        r.store.next_wake().await.unwrap(),
+        Some(r.clock.now() + TimeDelta::seconds(20))
+    );
     r.clock.advance(TimeDelta::seconds(20));
     assert_eq!(r.scheduler.run_due().await.unwrap().delivered, 1);
     assert_eq!(r.sent_keys(), ["flaky"]);
@@ -163,8 +205,15 @@ async fn check_retries_with_backoff_and_retry_after(store: Arc<dyn Store>) {
 async fn check_gives_up_and_skips_stale(store: Arc<dyn Store>) {
     let r = rig(store).await;
     // A permanent error fails at once.
-    r.messenger.failures.lock().unwrap().push_back(DeliveryError::Permanent("unknown user".into()));
-    r.store.enqueue(&[r.job("doomed", TimeDelta::zero())]).await.unwrap();
+    r.messenger
+        .failures
+        .lock()
+        .unwrap()
+        .push_back(DeliveryError::Permanent("unknown user".into()));
+    r.store
+        .enqueue(&[r.job("doomed", TimeDelta::zero())])
+        .await
+        .unwrap();
     assert_eq!(r.scheduler.run_due().await.unwrap().failed, 1);
     // A job past its "worth sending until" is skipped, never delivered late.
     let mut stale = r.job("stale", TimeDelta::zero());
@@ -173,8 +222,15 @@ async fn check_gives_up_and_skips_stale(store: Arc<dyn Store>) {
     assert_eq!(r.scheduler.run_due().await.unwrap().skipped, 1);
     // A job that keeps failing is marked failed after MAX_ATTEMPTS, not retried forever.
     let attempts = usize::try_from(MAX_ATTEMPTS).unwrap();
-    r.messenger.failures.lock().unwrap().extend((0..attempts).map(|_| DeliveryError::Transient("timeout".into())));
-    r.store.enqueue(&[r.job("stubborn", TimeDelta::zero())]).await.unwrap();
+    r.messenger
+        .failures
+        .lock()
+        .unwrap()
+        .extend((0..attempts).map(|_| DeliveryError::Transient("timeout".into())));
+    r.store
+        .enqueue(&[r.job("stubborn", TimeDelta::zero())])
+        .await
+        .unwrap();
     let mut total = RunStats::default();
     for _ in 0..attempts + 2 {
         let s = r.scheduler.run_due().await.unwrap();
@@ -189,7 +245,10 @@ async fn check_gives_up_and_skips_stale(store: Arc<dyn Store>) {
 
 async fn check_erased_member_gets_nothing(store: Arc<dyn Store>) {
     let r = rig(store).await;
-    r.store.enqueue(&[r.job("for-alice", TimeDelta::minutes(5))]).await.unwrap();
+    r.store
+        .enqueue(&[r.job("for-alice", TimeDelta::minutes(5))])
+        .await
+        .unwrap();
     r.store.erase_member(r.community, r.member).await.unwrap();
     r.clock.advance(TimeDelta::hours(1));
     assert_eq!(r.scheduler.run_due().await.unwrap(), RunStats::default());

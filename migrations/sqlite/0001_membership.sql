@@ -17,8 +17,10 @@ CREATE TABLE spaces (
     PRIMARY KEY (platform, space_id)
 );
 
+-- AUTOINCREMENT: an erased member's id is never given to a newcomer, so an old button
+-- (`v1.ap.<id>`) can never act on someone else.
 CREATE TABLE members (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
     status TEXT NOT NULL,
     role TEXT NOT NULL,
@@ -68,7 +70,7 @@ CREATE VIRTUAL TABLE member_search USING fts5 (
 -- Durable outbound work (notifications now; reminders and rounds later). Written in the same
 -- transaction as the change that caused it.
 CREATE TABLE jobs (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
     member_id INTEGER REFERENCES members(id) ON DELETE CASCADE,
     kind TEXT NOT NULL,

@@ -4,7 +4,7 @@
 ALTER TABLE members ADD COLUMN timezone TEXT;
 
 CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
     title TEXT NOT NULL,
     starts_at TEXT NOT NULL,

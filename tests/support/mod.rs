@@ -17,9 +17,17 @@ fn parse(transcript: &str) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     for line in transcript.lines() {
         if let Some(text) = line.strip_prefix("?! ") {
-            steps.last_mut().expect("expectation before any command").reject.push(text.to_owned());
+            steps
+                .last_mut()
+                .expect("expectation before any command")
+                .reject
+                .push(text.to_owned());
         } else if let Some(text) = line.strip_prefix("? ") {
-            steps.last_mut().expect("expectation before any command").expect.push(text.to_owned());
+            steps
+                .last_mut()
+                .expect("expectation before any command")
+                .expect
+                .push(text.to_owned());
         } else if !line.trim().is_empty() && !line.starts_with('#') {
             steps.push(Step {
                 input: line.replace("{BIG_BIO}", &big_bio),
@@ -59,7 +67,11 @@ pub fn run_shell(env: &[(&str, &str)], input: &str) -> String {
     let out = child.wait_with_output().expect("run alumni-bot");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "alumni-bot exited with {}\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "alumni-bot exited with {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
     assert!(!stderr.contains("ERROR"), "errors were logged:\n{stderr}");
     stdout
 }
@@ -87,16 +99,26 @@ pub fn check_transcript(env: &[(&str, &str)], transcript: &str) -> String {
         let block = &rest[..end];
         for want in &step.expect {
             if !block.contains(want.as_str()) {
-                failures.push(format!("after {:?}\n  expected {want:?}\n  got:\n{block}", short(&step.input)));
+                failures.push(format!(
+                    "after {:?}\n  expected {want:?}\n  got:\n{block}",
+                    short(&step.input)
+                ));
             }
         }
         for unwanted in &step.reject {
             if block.contains(unwanted.as_str()) {
-                failures.push(format!("after {:?}\n  did not expect {unwanted:?}\n  got:\n{block}", short(&step.input)));
+                failures.push(format!(
+                    "after {:?}\n  did not expect {unwanted:?}\n  got:\n{block}",
+                    short(&step.input)
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{}\n\nwhole output:\n{output}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{}\n\nwhole output:\n{output}",
+        failures.join("\n\n")
+    );
     output
 }
 

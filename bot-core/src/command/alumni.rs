@@ -81,15 +81,29 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
 }
 
 const PROFILE_KEYS: &[&str] = &[
-    "name", "department", "joined", "left", "company", "title", "industry", "location", "skills",
-    "interests", "open_to", "bio", "locale", "timezone",
+    "name",
+    "department",
+    "joined",
+    "left",
+    "company",
+    "title",
+    "industry",
+    "location",
+    "skills",
+    "interests",
+    "open_to",
+    "bio",
+    "locale",
+    "timezone",
 ];
 
 fn allowed_keys(sub: &str) -> &'static [&'static str] {
     match sub {
         "join" | "profile" => PROFILE_KEYS,
         "reject" => &["reason"],
-        "search" => &["skills", "industry", "open_to", "role", "left", "joined", "page"],
+        "search" => &[
+            "skills", "industry", "open_to", "role", "left", "joined", "page",
+        ],
         "role" => &["role"],
         "leave" => &["delete"],
         "setup" => &["name", "approval", "locale", "timezone"],
@@ -170,7 +184,8 @@ fn profile_patch(args: &mut Args, joining: bool) -> Result<ProfilePatch, UserErr
         return Err(args.err("error.left_before_joined"));
     }
     if let Some(l) = args.take("locale") {
-        patch.locale = Some(args.one_of("locale", &l, &[Locale::Ja, Locale::En], Locale::as_str)?);
+        patch.locale =
+            Some(args.one_of("locale", &l, &[Locale::Ja, Locale::En], Locale::as_str)?);
     }
     if let Some(tz) = args.take("timezone") {
         if tz.parse::<chrono_tz::Tz>().is_err() {
@@ -222,7 +237,8 @@ fn setup(args: &mut Args) -> Result<Alumni, UserError> {
         patch.approval = Some(args.yes_no("approval", &v)?);
     }
     if let Some(v) = args.take("locale") {
-        patch.locale = Some(args.one_of("locale", &v, &[Locale::Ja, Locale::En], Locale::as_str)?);
+        patch.locale =
+            Some(args.one_of("locale", &v, &[Locale::Ja, Locale::En], Locale::as_str)?);
     }
     if let Some(v) = args.take("timezone") {
         if v.parse::<chrono_tz::Tz>().is_err() {
@@ -258,28 +274,61 @@ mod tests {
         };
         assert_eq!(p.name.as_deref(), Some("佐藤 洋介"));
         assert_eq!(p.locale, Some(Locale::En));
-        assert!(p.fields.contains(&FieldValue::List(Field::Skills, vec!["Rust".into(), "Go".into()])));
-        assert!(p.fields.contains(&FieldValue::OpenTo(vec![OpenTo::Rehire, OpenTo::Coffee])));
-        assert!(p.fields.contains(&FieldValue::Year(Field::Left, Some(2021))));
+        assert!(p.fields.contains(&FieldValue::List(
+            Field::Skills,
+            vec!["Rust".into(), "Go".into()]
+        )));
+        assert!(
+            p.fields
+                .contains(&FieldValue::OpenTo(vec![OpenTo::Rehire, OpenTo::Coffee]))
+        );
+        assert!(
+            p.fields
+                .contains(&FieldValue::Year(Field::Left, Some(2021)))
+        );
     }
 
     #[test]
     fn errors_name_the_key_and_carry_usage() {
-        assert_eq!(error("/alumni join colour:blue").args, vec![("key", "colour".to_string())]);
+        assert_eq!(
+            error("/alumni join colour:blue").args,
+            vec![("key", "colour".to_string())]
+        );
         let e = error("/alumni join name:x colour:blue");
         assert_eq!((e.key, e.usage), ("error.unknown_key", Some("alumni.join")));
         assert_eq!(e.args, vec![("key", "colour".to_string())]);
         assert_eq!(error("/alumni join joined:2015").key, "error.missing_key");
-        assert_eq!(error("/alumni join name:x joined:20211").key, "error.bad_year");
-        assert_eq!(error("/alumni join name:x joined:2020 left:2019").key, "error.left_before_joined");
-        assert_eq!(error("/alumni join name:\"x").key, "error.unterminated_quote");
+        assert_eq!(
+            error("/alumni join name:x joined:20211").key,
+            "error.bad_year"
+        );
+        assert_eq!(
+            error("/alumni join name:x joined:2020 left:2019").key,
+            "error.left_before_joined"
+        );
+        assert_eq!(
+            error("/alumni join name:\"x").key,
+            "error.unterminated_quote"
+        );
         assert_eq!(error("/alumni frobnicate").key, "error.unknown_subcommand");
-        assert_eq!(error("/alumni join name:x open_to:fishing").key, "error.bad_choice");
+        assert_eq!(
+            error("/alumni join name:x open_to:fishing").key,
+            "error.bad_choice"
+        );
         let bio = "あ".repeat(10_000);
-        assert_eq!(error(&format!("/alumni join name:x bio:\"{bio}\"")).key, "error.too_long");
+        assert_eq!(
+            error(&format!("/alumni join name:x bio:\"{bio}\"")).key,
+            "error.too_long"
+        );
         assert_eq!(error("/alumni approve").key, "error.missing_member");
-        assert_eq!(error("/alumni search left:2020-2010").key, "error.bad_year_range");
-        assert_eq!(error("/alumni join name:a name:b").key, "error.duplicate_key");
+        assert_eq!(
+            error("/alumni search left:2020-2010").key,
+            "error.bad_year_range"
+        );
+        assert_eq!(
+            error("/alumni join name:a name:b").key,
+            "error.duplicate_key"
+        );
     }
 
     #[test]
@@ -310,11 +359,17 @@ mod tests {
         assert_eq!(
             alumni("/alumni role <@U1|bob> supporter"),
             Alumni::Role {
-                member: MemberRef { name: "U1".into(), by_id: true },
+                member: MemberRef {
+                    name: "U1".into(),
+                    by_id: true
+                },
                 role: Role::Supporter
             }
         );
         assert_eq!(alumni("/alumni"), Alumni::Help(None));
-        assert_eq!(alumni("/alumni leave delete:yes"), Alumni::Leave { delete: true });
+        assert_eq!(
+            alumni("/alumni leave delete:yes"),
+            Alumni::Leave { delete: true }
+        );
     }
 }

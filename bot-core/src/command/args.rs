@@ -26,7 +26,11 @@ pub(crate) struct Args {
 impl Args {
     /// `allowed` lists the keys this subcommand knows: any other key is reported first, before
     /// a missing one, since it is usually a typo of the missing one.
-    pub fn new(usage: &'static str, tokens: Vec<Token>, allowed: &[&str]) -> Result<Args, UserError> {
+    pub fn new(
+        usage: &'static str,
+        tokens: Vec<Token>,
+        allowed: &[&str],
+    ) -> Result<Args, UserError> {
         let mut args = Args {
             usage,
             words: Vec::new(),
@@ -82,7 +86,10 @@ impl Args {
 
     /// Take a `#channel` word, if one was given.
     pub fn peek_channel(&mut self) -> Option<String> {
-        let at = self.words.iter().position(|w| w.starts_with('#') && w.len() > 1)?;
+        let at = self
+            .words
+            .iter()
+            .position(|w| w.starts_with('#') && w.len() > 1)?;
         Some(self.words.remove(at)[1..].to_owned())
     }
 
@@ -100,7 +107,9 @@ impl Args {
             return Err(self.err("error.unexpected").arg("text", w.clone()));
         }
         if let Some(m) = self.mentions.first() {
-            return Err(self.err("error.unexpected").arg("text", format!("@{}", m.name)));
+            return Err(self
+                .err("error.unexpected")
+                .arg("text", format!("@{}", m.name)));
         }
         Ok(())
     }
@@ -194,7 +203,10 @@ impl Args {
                 self.err("error.bad_choice")
                     .arg("key", key)
                     .arg("value", item.clone())
-                    .arg("choices", all.iter().map(|c| name(*c)).collect::<Vec<_>>().join(", "))
+                    .arg(
+                        "choices",
+                        all.iter().map(|c| name(*c)).collect::<Vec<_>>().join(", "),
+                    )
             })?;
             if !out.contains(&parsed) {
                 out.push(parsed);
@@ -214,7 +226,10 @@ impl Args {
             self.err("error.bad_choice")
                 .arg("key", key)
                 .arg("value", value)
-                .arg("choices", all.iter().map(|c| name(*c)).collect::<Vec<_>>().join(", "))
+                .arg(
+                    "choices",
+                    all.iter().map(|c| name(*c)).collect::<Vec<_>>().join(", "),
+                )
         })
     }
 

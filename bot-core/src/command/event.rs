@@ -9,7 +9,16 @@ use super::lexer::Token;
 use crate::error::UserError;
 use crate::{recurrence, time};
 
-pub const SUBCOMMANDS: &[&str] = &["create", "list", "show", "edit", "cancel", "rsvp", "attendees", "ics"];
+pub const SUBCOMMANDS: &[&str] = &[
+    "create",
+    "list",
+    "show",
+    "edit",
+    "cancel",
+    "rsvp",
+    "attendees",
+    "ics",
+];
 
 /// Most reminders an event may have.
 pub const MAX_REMINDERS: usize = 5;
@@ -67,7 +76,9 @@ pub enum Event {
     Ics(i64),
 }
 
-const SPEC_KEYS: &[&str] = &["title", "at", "end", "tz", "duration", "where", "capacity", "remind", "repeat", "channel"];
+const SPEC_KEYS: &[&str] = &[
+    "title", "at", "end", "tz", "duration", "where", "capacity", "remind", "repeat", "channel",
+];
 
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Event, UserError> {
     let sub = match tokens.first() {
@@ -126,7 +137,9 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Event, UserError> {
         }
         "rsvp" => {
             let id = id(&mut args)?;
-            let word = args.word().ok_or_else(|| args.err("error.missing_key").arg("key", "going|maybe|no"))?;
+            let word = args
+                .word()
+                .ok_or_else(|| args.err("error.missing_key").arg("key", "going|maybe|no"))?;
             let choice = RsvpChoice::parse(&word).ok_or_else(|| {
                 args.err("error.bad_choice")
                     .arg("key", "rsvp")
@@ -144,7 +157,9 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Event, UserError> {
 }
 
 fn id(args: &mut Args) -> Result<i64, UserError> {
-    let word = args.word().ok_or_else(|| args.err("error.missing_event_id"))?;
+    let word = args
+        .word()
+        .ok_or_else(|| args.err("error.missing_event_id"))?;
     word.trim_start_matches('#')
         .parse::<i64>()
         .ok()
@@ -153,13 +168,19 @@ fn id(args: &mut Args) -> Result<i64, UserError> {
 }
 
 fn none_word(v: &str) -> bool {
-    matches!(v.trim().to_lowercase().as_str(), "" | "none" | "off" | "なし")
+    matches!(
+        v.trim().to_lowercase().as_str(),
+        "" | "none" | "off" | "なし"
+    )
 }
 
 fn spec(args: &mut Args) -> Result<EventSpec, UserError> {
     let mut s = EventSpec::default();
     if let Some(v) = args.take("title") {
-        s.title = Some(args.text("title", v, MAX_TEXT)?.ok_or_else(|| args.err("error.missing_key").arg("key", "title"))?);
+        s.title = Some(
+            args.text("title", v, MAX_TEXT)?
+                .ok_or_else(|| args.err("error.missing_key").arg("key", "title"))?,
+        );
     }
     s.at = args.take("at");
     s.end = args.take("end");
@@ -173,7 +194,12 @@ fn spec(args: &mut Args) -> Result<EventSpec, UserError> {
         match time::parse_duration(&v) {
             Some(d) if d > TimeDelta::zero() && d <= TimeDelta::days(14) => s.duration = Some(d),
             Some(_) => return Err(args.err("error.end_before_start")),
-            None => return Err(args.err("error.bad_duration").arg("key", "duration").arg("value", v)),
+            None => {
+                return Err(args
+                    .err("error.bad_duration")
+                    .arg("key", "duration")
+                    .arg("value", v));
+            }
         }
     }
     if let Some(v) = args.take("where") {
@@ -195,12 +221,20 @@ fn spec(args: &mut Args) -> Result<EventSpec, UserError> {
             for item in args.list("remind", &v)? {
                 match time::parse_duration(&item) {
                     Some(d) if d > TimeDelta::zero() && d <= TimeDelta::days(30) => offsets.push(d),
-                    _ => return Err(args.err("error.bad_duration").arg("key", "remind").arg("value", item)),
+                    _ => {
+                        return Err(args
+                            .err("error.bad_duration")
+                            .arg("key", "remind")
+                            .arg("value", item));
+                    }
                 }
             }
         }
         if offsets.len() > MAX_REMINDERS {
-            return Err(args.err("error.too_many").arg("key", "remind").arg("max", MAX_REMINDERS.to_string()));
+            return Err(args
+                .err("error.too_many")
+                .arg("key", "remind")
+                .arg("max", MAX_REMINDERS.to_string()));
         }
         offsets.sort_by(|a, b| b.cmp(a));
         offsets.dedup();
@@ -210,7 +244,10 @@ fn spec(args: &mut Args) -> Result<EventSpec, UserError> {
         s.repeat = Some(if none_word(&v) {
             None
         } else {
-            Some(recurrence::parse_repeat(&v).ok_or_else(|| args.err("error.bad_repeat").arg("value", v))?)
+            Some(
+                recurrence::parse_repeat(&v)
+                    .ok_or_else(|| args.err("error.bad_repeat").arg("value", v))?,
+            )
         });
     }
     if let Some(v) = args.take("channel") {
@@ -243,10 +280,17 @@ mod tests {
 
     #[test]
     fn create_reads_every_key() {
-        let Event::Create(s) = event(r#"/event create title:"年末アルムナイ交流会" at:"2026-12-18 19:00" tz:Asia/Tokyo duration:2h where:"渋谷" capacity:30 remind:1h,1d repeat:monthly channel:#events"#) else { panic!() };
+        let Event::Create(s) = event(
+            r#"/event create title:"年末アルムナイ交流会" at:"2026-12-18 19:00" tz:Asia/Tokyo duration:2h where:"渋谷" capacity:30 remind:1h,1d repeat:monthly channel:#events"#,
+        ) else {
+            panic!()
+        };
         assert_eq!(s.title.as_deref(), Some("年末アルムナイ交流会"));
         assert_eq!(s.at.as_deref(), Some("2026-12-18 19:00"));
-        assert_eq!(s.remind, Some(vec![TimeDelta::days(1), TimeDelta::hours(1)]));
+        assert_eq!(
+            s.remind,
+            Some(vec![TimeDelta::days(1), TimeDelta::hours(1)])
+        );
         assert_eq!(s.repeat, Some(Some("FREQ=MONTHLY".into())));
         assert_eq!(s.capacity, Some(Some(30)));
         assert_eq!(s.channel.as_deref(), Some("events"));
@@ -255,16 +299,46 @@ mod tests {
     #[test]
     fn errors() {
         let e = |l: &str| parse(l).unwrap_err().key;
-        assert_eq!(e("/event create at:\"2026-12-18 19:00\""), "error.missing_key");
-        assert_eq!(e("/event create title:x at:x tz:Mars/Base"), "error.bad_timezone");
-        assert_eq!(e("/event create title:x at:x duration:forever"), "error.bad_duration");
-        assert_eq!(e("/event create title:x at:x capacity:-3"), "error.bad_capacity");
-        assert_eq!(e("/event create title:x at:x repeat:RRULE:FREQ=MINUTELY"), "error.bad_repeat");
+        assert_eq!(
+            e("/event create at:\"2026-12-18 19:00\""),
+            "error.missing_key"
+        );
+        assert_eq!(
+            e("/event create title:x at:x tz:Mars/Base"),
+            "error.bad_timezone"
+        );
+        assert_eq!(
+            e("/event create title:x at:x duration:forever"),
+            "error.bad_duration"
+        );
+        assert_eq!(
+            e("/event create title:x at:x capacity:-3"),
+            "error.bad_capacity"
+        );
+        assert_eq!(
+            e("/event create title:x at:x repeat:RRULE:FREQ=MINUTELY"),
+            "error.bad_repeat"
+        );
         assert_eq!(e("/event rsvp 3 perhaps"), "error.bad_choice");
         assert_eq!(e("/event show abc"), "error.bad_event_id");
         assert_eq!(e("/event edit 3"), "error.nothing_to_set");
         assert_eq!(e("/event party"), "error.unknown_subcommand");
-        assert_eq!(event("/event rsvp 3 going"), Event::Rsvp { id: 3, choice: RsvpChoice::Going });
-        assert_eq!(event("/event edit 3 capacity:none"), Event::Edit(3, EventSpec { capacity: Some(None), ..Default::default() }));
+        assert_eq!(
+            event("/event rsvp 3 going"),
+            Event::Rsvp {
+                id: 3,
+                choice: RsvpChoice::Going
+            }
+        );
+        assert_eq!(
+            event("/event edit 3 capacity:none"),
+            Event::Edit(
+                3,
+                EventSpec {
+                    capacity: Some(None),
+                    ..Default::default()
+                }
+            )
+        );
     }
 }

@@ -38,21 +38,22 @@ pub fn tokenize(input: &str) -> Result<Vec<Token>, UserError> {
             i = next;
             continue;
         }
-        if c == '<' && matches!(chars.get(i + 1), Some('@' | '#')) {
-            if let Some(close) = chars[i..].iter().position(|&c| c == '>') {
-                let inner: String = chars[i + 2..i + close].iter().collect();
-                let id = inner.split('|').next().unwrap_or("").to_owned();
-                tokens.push(if chars[i + 1] == '@' {
-                    Token::Mention {
-                        name: id,
-                        by_id: true,
-                    }
-                } else {
-                    Token::Channel(id)
-                });
-                i += close + 1;
-                continue;
-            }
+        if c == '<'
+            && matches!(chars.get(i + 1), Some('@' | '#'))
+            && let Some(close) = chars[i..].iter().position(|&c| c == '>')
+        {
+            let inner: String = chars[i + 2..i + close].iter().collect();
+            let id = inner.split('|').next().unwrap_or("").to_owned();
+            tokens.push(if chars[i + 1] == '@' {
+                Token::Mention {
+                    name: id,
+                    by_id: true,
+                }
+            } else {
+                Token::Channel(id)
+            });
+            i += close + 1;
+            continue;
         }
         // A bare run up to whitespace or a quote; `key:` may be followed by a quoted value.
         let start = i;
@@ -106,7 +107,11 @@ fn quoted(chars: &[char], at: usize) -> Result<(String, usize), UserError> {
     let mut i = at + 1;
     while i < chars.len() {
         match chars[i] {
-            '\\' if chars.get(i + 1).copied().is_some_and(|c| is_quote(c) || c == '\\') => {
+            '\\' if chars
+                .get(i + 1)
+                .copied()
+                .is_some_and(|c| is_quote(c) || c == '\\') =>
+            {
                 out.push(chars[i + 1]);
                 i += 2;
             }
@@ -135,8 +140,14 @@ mod tests {
             vec![
                 Token::Pair("name".into(), "佐藤 洋介".into()),
                 Token::Pair("skills".into(), "rust,go".into()),
-                Token::Mention { name: "bob".into(), by_id: false },
-                Token::Mention { name: "U12".into(), by_id: true },
+                Token::Mention {
+                    name: "bob".into(),
+                    by_id: false
+                },
+                Token::Mention {
+                    name: "U12".into(),
+                    by_id: true
+                },
                 Token::Channel("C9".into()),
                 Token::Word("free".into()),
             ]
@@ -158,7 +169,10 @@ mod tests {
     fn times_and_urls_are_words() {
         assert_eq!(
             words("10:00 https://example.com"),
-            vec![Token::Word("10:00".into()), Token::Word("https://example.com".into())]
+            vec![
+                Token::Word("10:00".into()),
+                Token::Word("https://example.com".into())
+            ]
         );
     }
 

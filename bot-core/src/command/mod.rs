@@ -103,9 +103,7 @@ pub const COMMANDS: &[&str] = &["alumni", "event"];
 /// Parse a whole line such as `/alumni join name:"佐藤 洋介"`.
 pub fn parse(line: &str) -> Result<Command, UserError> {
     let line = line.trim();
-    let (head, rest) = line
-        .split_once(char::is_whitespace)
-        .unwrap_or((line, ""));
+    let (head, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     parse_slash(head, rest)
 }
 

@@ -11,10 +11,10 @@ use crate::domain::{Community, Member};
 use crate::error::{CoreError, StoreError, UserError};
 use crate::event::{Event, EventId, NewEvent, RsvpCounts, RsvpState};
 use crate::i18n::{self, Locale};
+use crate::ics;
 use crate::jobs::{Job, NewJob, Payload, Target};
 use crate::reply::{Attachment, ButtonStyle, Reply};
 use crate::time::{self, TimeError};
-use crate::ics;
 
 /// Reminders when none are asked for: the day before and an hour before.
 const DEFAULT_REMIND: [TimeDelta; 2] = [TimeDelta::days(1), TimeDelta::hours(1)];
@@ -50,11 +50,16 @@ impl Core {
     async fn create_event(&self, ctx: &Ctx<'_>, spec: EventSpec) -> Result<Reply, CoreError> {
         let me = ctx.require_staff()?;
         let now = self.now();
-        let tz = spec.tz.as_deref().map_or(Ok(ctx.tz_of_community()), parse_tz)?;
+        let tz = spec
+            .tz
+            .as_deref()
+            .map_or(Ok(ctx.tz_of_community()), parse_tz)?;
         let at = spec.at.as_deref().unwrap_or_default();
         let starts_at = read_time("at", at, tz, now)?;
         if starts_at <= now {
-            return Err(UserError::new("error.past_time").usage("event.create").into());
+            return Err(UserError::new("error.past_time")
+                .usage("event.create")
+                .into());
         }
         let duration = duration_of(&spec, starts_at, tz, now)?.unwrap_or(DEFAULT_DURATION);
         let new = NewEvent {
@@ -65,16 +70,28 @@ impl Core {
             timezone: tz.name().to_owned(),
             location: spec.location.clone().flatten(),
             capacity: spec.capacity.flatten(),
-            remind: spec.remind.clone().unwrap_or_else(|| DEFAULT_REMIND.to_vec()),
+            remind: spec
+                .remind
+                .clone()
+                .unwrap_or_else(|| DEFAULT_REMIND.to_vec()),
             rrule: spec.repeat.clone().flatten(),
-            channel: spec.channel.clone().unwrap_or_else(|| DEFAULT_CHANNEL.to_owned()),
+            channel: spec
+                .channel
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CHANNEL.to_owned()),
             created_by: Some(me.id),
         };
         let community = ctx.community.clone();
         let event = self
             .store
             .insert_event(&new, &move |e: &Event| {
-                let mut jobs = vec![announcement_job(&community, e, e.starts_at, RsvpCounts::default(), now)];
+                let mut jobs = vec![announcement_job(
+                    &community,
+                    e,
+                    e.starts_at,
+                    RsvpCounts::default(),
+                    now,
+                )];
                 jobs.extend(schedule_jobs(e, e.starts_at, now));
                 jobs
             })
@@ -83,7 +100,12 @@ impl Core {
         Ok(ctx
             .reply(
                 "event.created",
-                &[("id", &event.id.to_string()), ("title", &event.title), ("when", &time::marker(starts_at)), ("channel", &event.channel)],
+                &[
+                    ("id", &event.id.to_string()),
+                    ("title", &event.title),
+                    ("when", &time::marker(starts_at)),
+                    ("channel", &event.channel),
+                ],
             )
             .private())
     }
@@ -102,12 +124,24 @@ impl Core {
         if upcoming.is_empty() {
             return Ok(ctx.reply("event.none", &[]).private());
         }
-        let mut reply = ctx.reply("event.list_heading", &[("count", &upcoming.len().to_string())]).private();
+        let mut reply = ctx
+            .reply(
+                "event.list_heading",
+                &[("count", &upcoming.len().to_string())],
+            )
+            .private();
         for (occurrence, e) in upcoming.iter().take(25) {
-            let counts = self.store.rsvp_counts(ctx.community.id, e.id, *occurrence).await?;
+            let counts = self
+                .store
+                .rsvp_counts(ctx.community.id, e.id, *occurrence)
+                .await?;
             reply = reply.field(
                 format!("#{} {}", e.id, e.title),
-                format!("{} · {}", time::marker(*occurrence), counts_line(ctx.locale, &counts, e.capacity)),
+                format!(
+                    "{} · {}",
+                    time::marker(*occurrence),
+                    counts_line(ctx.locale, &counts, e.capacity)
+                ),
             );
         }
         Ok(reply)
@@ -117,15 +151,28 @@ impl Core {
         let me = ctx.approved()?;
         let event = self.find_event(ctx, id).await?;
         let occurrence = event.next_occurrence(self.now()).unwrap_or(event.starts_at);
-        let counts = self.store.rsvp_counts(ctx.community.id, event.id, occurrence).await?;
-        let mut reply = event_card(ctx.locale, &event, occurrence, &counts).in_tz(ctx.tz).private();
+        let counts = self
+            .store
+            .rsvp_counts(ctx.community.id, event.id, occurrence)
+            .await?;
+        let mut reply = event_card(ctx.locale, &event, occurrence, &counts)
+            .in_tz(ctx.tz)
+            .private();
         if let Some(state) = self.store.rsvp_of(event.id, occurrence, me.id).await? {
-            reply = reply.field(ctx.t("event.your_rsvp", &[]), ctx.t(&format!("rsvp.{}", state.as_str()), &[]));
+            reply = reply.field(
+                ctx.t("event.your_rsvp", &[]),
+                ctx.t(&format!("rsvp.{}", state.as_str()), &[]),
+            );
         }
         Ok(reply)
     }
 
-    async fn edit_event(&self, ctx: &Ctx<'_>, id: EventId, spec: EventSpec) -> Result<Reply, CoreError> {
+    async fn edit_event(
+        &self,
+        ctx: &Ctx<'_>,
+        id: EventId,
+        spec: EventSpec,
+    ) -> Result<Reply, CoreError> {
         ctx.require_staff()?;
         let old = self.find_event(ctx, id).await?;
         if old.cancelled {
@@ -170,33 +217,49 @@ impl Core {
         if reschedule && let Some(next) = new_next {
             jobs.extend(schedule_jobs(&e, next, now));
         }
-        let counts = match old_next {
-            Some(o) => self.store.rsvp_counts(ctx.community.id, e.id, o).await?,
-            None => RsvpCounts::default(),
-        };
         if let (Some(old_occ), Some(new_occ)) = (old_next, new_next) {
             // Edit the post that announced the occurrence people answered for.
-            jobs.push(refresh_job(&ctx.community, &e, old_occ, new_occ, counts, now, "edit"));
+            jobs.push(refresh_job(&e, old_occ, new_occ, now));
         }
         let community = ctx.community.clone();
         let event_id = e.id;
         let moved = old_next.zip(new_next).filter(|(a, b)| a != b);
         let promoted = self
             .store
-            .update_event(&e, reschedule, moved, new_next, &jobs, &move |members: &[Member]| {
-                promoted_notices(&community, event_id, new_next.unwrap_or(now), members, now)
-            })
+            .update_event(
+                &e,
+                reschedule,
+                moved,
+                new_next,
+                &jobs,
+                &move |members: &[Member]| {
+                    promoted_notices(&community, event_id, new_next.unwrap_or(now), members, now)
+                },
+            )
             .await?;
         self.jobs_written.notify_one();
-        let mut reply = ctx.reply("event.edited", &[("id", &e.id.to_string()), ("title", &e.title)]).private();
+        let mut reply = ctx
+            .reply(
+                "event.edited",
+                &[("id", &e.id.to_string()), ("title", &e.title)],
+            )
+            .private();
         if !promoted.is_empty() {
             reply.text.push('\n');
-            reply.text.push_str(&ctx.t("event.promoted_count", &[("count", &promoted.len().to_string())]));
+            reply.text.push_str(&ctx.t(
+                "event.promoted_count",
+                &[("count", &promoted.len().to_string())],
+            ));
         }
         Ok(reply)
     }
 
-    async fn cancel_event(&self, ctx: &Ctx<'_>, id: EventId, reason: Option<String>) -> Result<Reply, CoreError> {
+    async fn cancel_event(
+        &self,
+        ctx: &Ctx<'_>,
+        id: EventId,
+        reason: Option<String>,
+    ) -> Result<Reply, CoreError> {
         ctx.require_staff()?;
         let event = self.find_event(ctx, id).await?;
         if event.cancelled {
@@ -205,20 +268,37 @@ impl Core {
         let now = self.now();
         let mut jobs = Vec::new();
         if let Some(occurrence) = event.next_occurrence(now) {
-            for r in self.store.rsvps(ctx.community.id, event.id, occurrence).await? {
+            for r in self
+                .store
+                .rsvps(ctx.community.id, event.id, occurrence)
+                .await?
+            {
                 if r.state == RsvpState::No {
                     continue;
                 }
                 let locale = r.member.locale_or(&ctx.community);
-                let mut text = i18n::t(locale, "event.cancelled_notice", &[("title", &event.title), ("when", &time::marker(occurrence))]);
+                let mut text = i18n::t(
+                    locale,
+                    "event.cancelled_notice",
+                    &[("title", &event.title), ("when", &time::marker(occurrence))],
+                );
                 if let Some(reason) = &reason {
                     text.push('\n');
-                    text.push_str(&i18n::t(locale, "event.cancel_reason", &[("reason", reason)]));
+                    text.push_str(&i18n::t(
+                        locale,
+                        "event.cancel_reason",
+                        &[("reason", reason)],
+                    ));
                 }
                 let mut job = NewJob::notify_member(
                     ctx.community.id,
                     r.member.id,
-                    format!("cancel:{}:{}:m{}", event.id, occurrence.timestamp(), r.member.id),
+                    format!(
+                        "cancel:{}:{}:m{}",
+                        event.id,
+                        occurrence.timestamp(),
+                        r.member.id
+                    ),
                     Reply::text(locale, text).in_tz(r.member.tz_or(&ctx.community)),
                     now,
                 );
@@ -226,10 +306,18 @@ impl Core {
                 jobs.push(job);
             }
             let locale = ctx.community.locale;
-            let mut text = i18n::t(locale, "event.cancelled_post", &[("title", &event.title), ("when", &time::marker(occurrence))]);
+            let mut text = i18n::t(
+                locale,
+                "event.cancelled_post",
+                &[("title", &event.title), ("when", &time::marker(occurrence))],
+            );
             if let Some(reason) = &reason {
                 text.push('\n');
-                text.push_str(&i18n::t(locale, "event.cancel_reason", &[("reason", reason)]));
+                text.push_str(&i18n::t(
+                    locale,
+                    "event.cancel_reason",
+                    &[("reason", reason)],
+                ));
             }
             jobs.push(NewJob {
                 community_id: ctx.community.id,
@@ -245,13 +333,24 @@ impl Core {
                 valid_until: None,
             });
         }
-        if !self.store.cancel_event(ctx.community.id, event.id, reason.as_deref(), &jobs).await? {
+        if !self
+            .store
+            .cancel_event(ctx.community.id, event.id, reason.as_deref(), &jobs)
+            .await?
+        {
             return Err(UserError::new("error.event_cancelled").into());
         }
         self.jobs_written.notify_one();
         let told = jobs.len().saturating_sub(1);
         Ok(ctx
-            .reply("event.cancelled", &[("id", &event.id.to_string()), ("title", &event.title), ("count", &told.to_string())])
+            .reply(
+                "event.cancelled",
+                &[
+                    ("id", &event.id.to_string()),
+                    ("title", &event.title),
+                    ("count", &told.to_string()),
+                ],
+            )
             .private())
     }
 
@@ -296,11 +395,19 @@ impl Core {
         let e = event.clone();
         let outcome = self
             .store
-            .rsvp(ctx.community.id, event.id, occurrence, me.id, state, now, &move |o| {
-                let mut jobs = promoted_notices(&community, e.id, occurrence, &o.promoted, now);
-                jobs.push(refresh_job(&community, &e, occurrence, occurrence, o.counts, now, &o.seq.to_string()));
-                jobs
-            })
+            .rsvp(
+                ctx.community.id,
+                event.id,
+                occurrence,
+                me.id,
+                state,
+                now,
+                &move |o| {
+                    let mut jobs = promoted_notices(&community, e.id, occurrence, &o.promoted, now);
+                    jobs.push(refresh_job(&e, occurrence, occurrence, now));
+                    jobs
+                },
+            )
             .await?
             .ok_or_else(|| UserError::new("error.event_cancelled"))?;
         self.jobs_written.notify_one();
@@ -312,7 +419,14 @@ impl Core {
         };
         let counts = counts_line(ctx.locale, &outcome.counts, event.capacity);
         Ok(ctx
-            .reply(key, &[("title", &event.title), ("when", &time::marker(occurrence)), ("waiting", &outcome.counts.waitlist.to_string())])
+            .reply(
+                key,
+                &[
+                    ("title", &event.title),
+                    ("when", &time::marker(occurrence)),
+                    ("waiting", &outcome.counts.waitlist.to_string()),
+                ],
+            )
             .field(ctx.t("event.rsvps", &[]), counts)
             .private())
     }
@@ -321,9 +435,15 @@ impl Core {
         ctx.approved()?;
         let event = self.find_event(ctx, id).await?;
         let occurrence = event.next_occurrence(self.now()).unwrap_or(event.starts_at);
-        let rsvps = self.store.rsvps(ctx.community.id, event.id, occurrence).await?;
+        let rsvps = self
+            .store
+            .rsvps(ctx.community.id, event.id, occurrence)
+            .await?;
         let mut reply = ctx
-            .reply("event.attendees_heading", &[("title", &event.title), ("when", &time::marker(occurrence))])
+            .reply(
+                "event.attendees_heading",
+                &[("title", &event.title), ("when", &time::marker(occurrence))],
+            )
             .private();
         for state in [RsvpState::Going, RsvpState::Maybe, RsvpState::Waitlist] {
             let names: Vec<String> = rsvps
@@ -333,7 +453,11 @@ impl Core {
                 .collect();
             if !names.is_empty() {
                 reply = reply.field(
-                    format!("{} ({})", ctx.t(&format!("rsvp.{}", state.as_str()), &[]), names.len()),
+                    format!(
+                        "{} ({})",
+                        ctx.t(&format!("rsvp.{}", state.as_str()), &[]),
+                        names.len()
+                    ),
                     names.join(", "),
                 );
             }
@@ -361,18 +485,29 @@ impl Core {
         self.store
             .event(ctx.community.id, id)
             .await?
-            .ok_or_else(|| UserError::new("error.no_such_event").arg("id", id.to_string()).into())
+            .ok_or_else(|| {
+                UserError::new("error.no_such_event")
+                    .arg("id", id.to_string())
+                    .into()
+            })
     }
 
     /// The jobs a reminder or roll-over job turns into, as of now.
     pub async fn expand(&self, job: &Job) -> Result<Vec<NewJob>, StoreError> {
         let now = self.now();
         match &job.payload {
-            Payload::Reminder { event, occurrence, before_minutes } => {
-                self.expand_reminder(job.community_id, *event, *occurrence, *before_minutes, now).await
+            Payload::Reminder {
+                event,
+                occurrence,
+                before_minutes,
+            } => {
+                self.expand_reminder(job.community_id, *event, *occurrence, *before_minutes, now)
+                    .await
             }
             Payload::Roll { event, occurrence } => {
-                let Some(e) = self.store.event(job.community_id, *event).await? else { return Ok(Vec::new()) };
+                let Some(e) = self.store.event(job.community_id, *event).await? else {
+                    return Ok(Vec::new());
+                };
                 if e.cancelled {
                     return Ok(Vec::new());
                 }
@@ -380,18 +515,32 @@ impl Core {
                 // After downtime several occurrences may have passed: go to the next one ahead.
                 let next = e
                     .occurrence_after(*occurrence)
-                    .and_then(|n| if n > now { Some(n) } else { e.next_occurrence(now) })
+                    .and_then(|n| {
+                        if n > now {
+                            Some(n)
+                        } else {
+                            e.next_occurrence(now)
+                        }
+                    })
                     .filter(|n| n > occurrence);
                 Ok(match next {
                     Some(next) => {
-                        let mut jobs = vec![announcement_job(&community, &e, next, RsvpCounts::default(), now)];
+                        let mut jobs = vec![announcement_job(
+                            &community,
+                            &e,
+                            next,
+                            RsvpCounts::default(),
+                            now,
+                        )];
                         jobs.extend(schedule_jobs(&e, next, now));
                         jobs
                     }
                     None => Vec::new(),
                 })
             }
-            Payload::Notify { .. } | Payload::Update { .. } => Ok(Vec::new()),
+            Payload::Notify { .. } | Payload::Update { .. } | Payload::Refresh { .. } => {
+                Ok(Vec::new())
+            }
         }
     }
 
@@ -403,24 +552,35 @@ impl Core {
         before_minutes: i64,
         now: DateTime<Utc>,
     ) -> Result<Vec<NewJob>, StoreError> {
-        let Some(e) = self.store.event(community_id, event).await? else { return Ok(Vec::new()) };
+        let Some(e) = self.store.event(community_id, event).await? else {
+            return Ok(Vec::new());
+        };
         if e.cancelled || !e.is_occurrence(occurrence) {
             return Ok(Vec::new());
         }
         let community = self.community_by_id(community_id).await?;
         let before = TimeDelta::minutes(before_minutes);
         let base = format!("rem:{}:{}:{}", e.id, occurrence.timestamp(), before_minutes);
-        let counts = self.store.rsvp_counts(community_id, e.id, occurrence).await?;
+        let counts = self
+            .store
+            .rsvp_counts(community_id, e.id, occurrence)
+            .await?;
         let mut jobs = Vec::new();
         let locale = community.locale;
         let post = reminder_reply(locale, &e, occurrence, before)
-            .field(i18n::t(locale, "event.rsvps", &[]), counts_line(locale, &counts, e.capacity))
+            .field(
+                i18n::t(locale, "event.rsvps", &[]),
+                counts_line(locale, &counts, e.capacity),
+            )
             .in_tz(community_tz(&community));
         jobs.push(NewJob {
             community_id,
             member_id: None,
             event_id: Some(e.id),
-            payload: Payload::Notify { to: Target::Channel(e.channel.clone()), reply: rsvp_buttons(post, &e, occurrence) },
+            payload: Payload::Notify {
+                to: Target::Channel(e.channel.clone()),
+                reply: rsvp_buttons(post, &e, occurrence),
+            },
             key: format!("{base}:ch"),
             due_at: now,
             valid_until: Some(occurrence),
@@ -430,7 +590,8 @@ impl Core {
                 continue;
             }
             let locale = r.member.locale_or(&community);
-            let mut reply = reminder_reply(locale, &e, occurrence, before).in_tz(r.member.tz_or(&community));
+            let mut reply =
+                reminder_reply(locale, &e, occurrence, before).in_tz(r.member.tz_or(&community));
             reply.text.push('\n');
             reply.text.push_str(&i18n::t(
                 locale,
@@ -441,13 +602,51 @@ impl Core {
                 community_id,
                 member_id: Some(r.member.id),
                 event_id: Some(e.id),
-                payload: Payload::Notify { to: Target::Member(r.member.id), reply },
+                payload: Payload::Notify {
+                    to: Target::Member(r.member.id),
+                    reply,
+                },
                 key: format!("{base}:m{}", r.member.id),
                 due_at: now,
                 valid_until: Some(occurrence),
             });
         }
         Ok(jobs)
+    }
+
+    /// What a refresh job shows now: the event card with current counts, where it was posted.
+    pub async fn refresh_content(
+        &self,
+        job: &Job,
+    ) -> Result<Option<(Target, String, Reply)>, StoreError> {
+        let Payload::Refresh {
+            event,
+            announced,
+            occurrence,
+        } = &job.payload
+        else {
+            return Ok(None);
+        };
+        let Some(e) = self.store.event(job.community_id, *event).await? else {
+            return Ok(None);
+        };
+        let community = self.community_by_id(job.community_id).await?;
+        let counts = self
+            .store
+            .rsvp_counts(job.community_id, e.id, *occurrence)
+            .await?;
+        let card =
+            event_card(community.locale, &e, *occurrence, &counts).in_tz(community_tz(&community));
+        let reply = if e.cancelled {
+            card
+        } else {
+            rsvp_buttons(card, &e, *occurrence)
+        };
+        Ok(Some((
+            Target::Channel(e.channel.clone()),
+            announce_key(&e, *announced),
+            reply,
+        )))
     }
 
     async fn community_by_id(&self, id: i64) -> Result<Community, StoreError> {
@@ -473,26 +672,41 @@ fn parse_tz(name: &str) -> Result<Tz, UserError> {
         .map_err(|_| UserError::new("error.bad_timezone").arg("value", name))
 }
 
-fn read_time(key: &str, text: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, UserError> {
+fn read_time(
+    key: &str,
+    text: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, UserError> {
     time::parse_datetime(text, tz, now).map_err(|e| {
         let k = match e {
             TimeError::Unreadable => "error.bad_time",
             TimeError::Impossible => "error.impossible_date",
             TimeError::Skipped => "error.time_skipped",
         };
-        UserError::new(k).arg("key", key).arg("value", text).usage("event.create")
+        UserError::new(k)
+            .arg("key", key)
+            .arg("value", text)
+            .usage("event.create")
     })
 }
 
 /// `end:` (which must be after the start) or `duration:`; `None` if neither was given.
-fn duration_of(spec: &EventSpec, starts_at: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> Result<Option<TimeDelta>, UserError> {
+fn duration_of(
+    spec: &EventSpec,
+    starts_at: DateTime<Utc>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<TimeDelta>, UserError> {
     if let Some(end) = &spec.end {
         let end = read_time("end", end, tz, now)?;
         if end <= starts_at {
             return Err(UserError::new("error.end_before_start").usage("event.create"));
         }
         if end - starts_at > TimeDelta::days(14) {
-            return Err(UserError::new("error.bad_duration").arg("key", "end").arg("value", "> 14d"));
+            return Err(UserError::new("error.bad_duration")
+                .arg("key", "end")
+                .arg("value", "> 14d"));
         }
         return Ok(Some(end - starts_at));
     }
@@ -512,8 +726,17 @@ fn schedule_jobs(e: &Event, occurrence: DateTime<Utc>, now: DateTime<Utc>) -> Ve
             community_id: e.community_id,
             member_id: None,
             event_id: Some(e.id),
-            payload: Payload::Reminder { event: e.id, occurrence, before_minutes: before.num_minutes() },
-            key: format!("rem:{}:{}:{}", e.id, occurrence.timestamp(), before.num_minutes()),
+            payload: Payload::Reminder {
+                event: e.id,
+                occurrence,
+                before_minutes: before.num_minutes(),
+            },
+            key: format!(
+                "rem:{}:{}:{}",
+                e.id,
+                occurrence.timestamp(),
+                before.num_minutes()
+            ),
             due_at: due,
             valid_until: Some(occurrence),
         });
@@ -523,7 +746,10 @@ fn schedule_jobs(e: &Event, occurrence: DateTime<Utc>, now: DateTime<Utc>) -> Ve
             community_id: e.community_id,
             member_id: None,
             event_id: Some(e.id),
-            payload: Payload::Roll { event: e.id, occurrence },
+            payload: Payload::Roll {
+                event: e.id,
+                occurrence,
+            },
             key: format!("roll:{}:{}", e.id, occurrence.timestamp()),
             due_at: occurrence,
             valid_until: None,
@@ -541,51 +767,78 @@ fn announce_key(e: &Event, occurrence: DateTime<Utc>) -> String {
     }
 }
 
-fn announcement_job(c: &Community, e: &Event, occurrence: DateTime<Utc>, counts: RsvpCounts, now: DateTime<Utc>) -> NewJob {
+fn announcement_job(
+    c: &Community,
+    e: &Event,
+    occurrence: DateTime<Utc>,
+    counts: RsvpCounts,
+    now: DateTime<Utc>,
+) -> NewJob {
     let reply = event_card(c.locale, e, occurrence, &counts).in_tz(community_tz(c));
     NewJob {
         community_id: c.id,
         member_id: None,
         event_id: Some(e.id),
-        payload: Payload::Notify { to: Target::Channel(e.channel.clone()), reply: rsvp_buttons(reply, e, occurrence) },
+        payload: Payload::Notify {
+            to: Target::Channel(e.channel.clone()),
+            reply: rsvp_buttons(reply, e, occurrence),
+        },
         key: announce_key(e, occurrence),
         due_at: now,
         valid_until: Some(occurrence + e.duration),
     }
 }
 
-/// Edit the announcement of `announced` to show `occurrence` with current counts.
+/// Re-render the announcement of `announced` (showing `occurrence`) when it runs.
 fn refresh_job(
-    c: &Community,
     e: &Event,
     announced: DateTime<Utc>,
     occurrence: DateTime<Utc>,
-    counts: RsvpCounts,
     now: DateTime<Utc>,
-    version: &str,
 ) -> NewJob {
-    let reply = rsvp_buttons(event_card(c.locale, e, occurrence, &counts).in_tz(community_tz(c)), e, occurrence);
     NewJob {
-        community_id: c.id,
+        community_id: e.community_id,
         member_id: None,
         event_id: Some(e.id),
-        payload: Payload::Update { to: Target::Channel(e.channel.clone()), of_key: announce_key(e, announced), reply },
-        key: format!("upd:{}:{}:{version}", e.id, announced.timestamp()),
+        payload: Payload::Refresh {
+            event: e.id,
+            announced,
+            occurrence,
+        },
+        key: format!("refresh:{}:{}", e.id, announced.timestamp()),
         due_at: now,
         valid_until: Some(occurrence + e.duration),
     }
 }
 
-fn promoted_notices(c: &Community, event: EventId, occurrence: DateTime<Utc>, members: &[Member], now: DateTime<Utc>) -> Vec<NewJob> {
+fn promoted_notices(
+    c: &Community,
+    event: EventId,
+    occurrence: DateTime<Utc>,
+    members: &[Member],
+    now: DateTime<Utc>,
+) -> Vec<NewJob> {
     members
         .iter()
         .map(|m| {
             let locale = m.locale_or(c);
-            let text = i18n::t(locale, "rsvp.promoted", &[("id", &event.to_string()), ("when", &time::marker(occurrence))]);
+            let text = i18n::t(
+                locale,
+                "rsvp.promoted",
+                &[
+                    ("id", &event.to_string()),
+                    ("when", &time::marker(occurrence)),
+                ],
+            );
             let mut job = NewJob::notify_member(
                 c.id,
                 m.id,
-                format!("promo:{event}:{}:m{}:{}", occurrence.timestamp(), m.id, now.timestamp_micros()),
+                format!(
+                    "promo:{event}:{}:m{}:{}",
+                    occurrence.timestamp(),
+                    m.id,
+                    now.timestamp_micros()
+                ),
                 Reply::text(locale, text).in_tz(m.tz_or(c)),
                 now,
             );
@@ -595,9 +848,23 @@ fn promoted_notices(c: &Community, event: EventId, occurrence: DateTime<Utc>, me
         .collect()
 }
 
-fn reminder_reply(locale: Locale, e: &Event, occurrence: DateTime<Utc>, before: TimeDelta) -> Reply {
+fn reminder_reply(
+    locale: Locale,
+    e: &Event,
+    occurrence: DateTime<Utc>,
+    before: TimeDelta,
+) -> Reply {
     let before = time::say_duration(before, locale);
-    let mut text = i18n::t(locale, "event.reminder", &[("title", &e.title), ("when", &time::marker(occurrence)), ("before", &before), ("id", &e.id.to_string())]);
+    let mut text = i18n::t(
+        locale,
+        "event.reminder",
+        &[
+            ("title", &e.title),
+            ("when", &time::marker(occurrence)),
+            ("before", &before),
+            ("id", &e.id.to_string()),
+        ],
+    );
     if let Some(location) = &e.location {
         text.push('\n');
         text.push_str(&i18n::t(locale, "event.where", &[("where", location)]));
@@ -608,10 +875,19 @@ fn reminder_reply(locale: Locale, e: &Event, occurrence: DateTime<Utc>, before: 
 fn rsvp_buttons(reply: Reply, e: &Event, occurrence: DateTime<Utc>) -> Reply {
     let locale = reply.locale;
     let mut reply = reply;
-    for (choice, style) in [(RsvpChoice::Going, ButtonStyle::Primary), (RsvpChoice::Maybe, ButtonStyle::Secondary), (RsvpChoice::No, ButtonStyle::Secondary)] {
+    for (choice, style) in [
+        (RsvpChoice::Going, ButtonStyle::Primary),
+        (RsvpChoice::Maybe, ButtonStyle::Secondary),
+        (RsvpChoice::No, ButtonStyle::Secondary),
+    ] {
         reply = reply.button(
             i18n::t(locale, &format!("button.{}", choice.as_str()), &[]),
-            Action::Rsvp { event: e.id, occurrence: occurrence.timestamp(), choice }.encode(),
+            Action::Rsvp {
+                event: e.id,
+                occurrence: occurrence.timestamp(),
+                choice,
+            }
+            .encode(),
             style,
         );
     }
@@ -619,9 +895,23 @@ fn rsvp_buttons(reply: Reply, e: &Event, occurrence: DateTime<Utc>) -> Reply {
 }
 
 fn counts_line(locale: Locale, c: &RsvpCounts, capacity: Option<u32>) -> String {
-    let mut line = i18n::t(locale, "event.counts", &[("going", &c.going.to_string()), ("maybe", &c.maybe.to_string())]);
+    let mut line = i18n::t(
+        locale,
+        "event.counts",
+        &[
+            ("going", &c.going.to_string()),
+            ("maybe", &c.maybe.to_string()),
+        ],
+    );
     if let Some(cap) = capacity {
-        line.push_str(&i18n::t(locale, "event.capacity_suffix", &[("capacity", &cap.to_string()), ("waitlist", &c.waitlist.to_string())]));
+        line.push_str(&i18n::t(
+            locale,
+            "event.capacity_suffix",
+            &[
+                ("capacity", &cap.to_string()),
+                ("waitlist", &c.waitlist.to_string()),
+            ],
+        ));
     }
     line
 }
@@ -629,9 +919,19 @@ fn counts_line(locale: Locale, c: &RsvpCounts, capacity: Option<u32>) -> String 
 /// An event as a card: title, when, where, how long, repeat, counts.
 fn event_card(locale: Locale, e: &Event, occurrence: DateTime<Utc>, counts: &RsvpCounts) -> Reply {
     let t = |k: &str| i18n::t(locale, k, &[]);
-    let mut reply = Reply::text(locale, i18n::t(locale, "event.card_hint", &[("id", &e.id.to_string())]))
-        .titled(format!("#{} {}", e.id, e.title))
-        .field(t("event.when"), format!("{} ({})", time::marker(occurrence), time::format_duration(e.duration)));
+    let mut reply = Reply::text(
+        locale,
+        i18n::t(locale, "event.card_hint", &[("id", &e.id.to_string())]),
+    )
+    .titled(format!("#{} {}", e.id, e.title))
+    .field(
+        t("event.when"),
+        format!(
+            "{} ({})",
+            time::marker(occurrence),
+            time::format_duration(e.duration)
+        ),
+    );
     if e.cancelled {
         reply = reply.field(t("event.status"), t("event.status_cancelled"));
     }

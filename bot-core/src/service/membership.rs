@@ -14,7 +14,11 @@ use crate::store::NewMember;
 const LIST_LIMIT: u32 = 25;
 
 impl Core {
-    pub(super) async fn join(&self, ctx: &Ctx<'_>, patch: ProfilePatch) -> Result<Reply, CoreError> {
+    pub(super) async fn join(
+        &self,
+        ctx: &Ctx<'_>,
+        patch: ProfilePatch,
+    ) -> Result<Reply, CoreError> {
         let status = if ctx.community.requires_approval {
             MemberStatus::Pending
         } else {
@@ -39,7 +43,10 @@ impl Core {
             locale: patch.locale.or(ctx.actor.locale),
             timezone: patch.timezone.clone(),
         };
-        let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
+        let admins = self
+            .store
+            .members_with_role(ctx.community.id, Role::Admin)
+            .await?;
         let now = self.now();
         let community = ctx.community.clone();
         let member = self
@@ -69,7 +76,10 @@ impl Core {
             member.locale = patch.locale;
         }
         self.store.update_profile(&member).await?;
-        let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
+        let admins = self
+            .store
+            .members_with_role(ctx.community.id, Role::Admin)
+            .await?;
         member.status = status;
         let jobs = if status == MemberStatus::Pending {
             waiting_notices(&ctx.community, &member, &admins, self.now())
@@ -77,7 +87,11 @@ impl Core {
             Vec::new()
         };
         let from = ctx.member.as_ref().map_or(MemberStatus::Left, |m| m.status);
-        if !self.store.transition(ctx.community.id, member.id, from, status, &jobs).await? {
+        if !self
+            .store
+            .transition(ctx.community.id, member.id, from, status, &jobs)
+            .await?
+        {
             return Err(UserError::new("error.changed_meanwhile").into());
         }
         self.jobs_written.notify_one();
@@ -117,7 +131,11 @@ impl Core {
         self.approve_member(ctx, target).await
     }
 
-    pub(super) async fn approve_by_id(&self, ctx: &Ctx<'_>, id: MemberId) -> Result<Reply, CoreError> {
+    pub(super) async fn approve_by_id(
+        &self,
+        ctx: &Ctx<'_>,
+        id: MemberId,
+    ) -> Result<Reply, CoreError> {
         ctx.require_admin()?;
         let target = self.find_by_id(ctx, id).await?;
         self.approve_member(ctx, target).await
@@ -131,7 +149,11 @@ impl Core {
         let locale = target.locale_or(&ctx.community);
         let notice = Reply::text(
             locale,
-            i18n::t(locale, "approve.notice", &[("community", &ctx.community.name)]),
+            i18n::t(
+                locale,
+                "approve.notice",
+                &[("community", &ctx.community.name)],
+            ),
         );
         let job = NewJob::notify_member(
             ctx.community.id,
@@ -142,7 +164,13 @@ impl Core {
         );
         if !self
             .store
-            .transition(ctx.community.id, target.id, MemberStatus::Pending, MemberStatus::Approved, &[job])
+            .transition(
+                ctx.community.id,
+                target.id,
+                MemberStatus::Pending,
+                MemberStatus::Approved,
+                &[job],
+            )
             .await?
         {
             return Err(UserError::new("error.changed_meanwhile").into());
@@ -163,7 +191,11 @@ impl Core {
             return Err(not_pending(&target).into());
         }
         let locale = target.locale_or(&ctx.community);
-        let mut text = i18n::t(locale, "reject.notice", &[("community", &ctx.community.name)]);
+        let mut text = i18n::t(
+            locale,
+            "reject.notice",
+            &[("community", &ctx.community.name)],
+        );
         if let Some(reason) = &reason {
             text.push('\n');
             text.push_str(&i18n::t(locale, "reject.reason", &[("reason", reason)]));
@@ -177,7 +209,13 @@ impl Core {
         );
         if !self
             .store
-            .transition(ctx.community.id, target.id, MemberStatus::Pending, MemberStatus::Rejected, &[job])
+            .transition(
+                ctx.community.id,
+                target.id,
+                MemberStatus::Pending,
+                MemberStatus::Rejected,
+                &[job],
+            )
             .await?
         {
             return Err(UserError::new("error.changed_meanwhile").into());
@@ -187,7 +225,11 @@ impl Core {
     }
 
     /// The Reject button asks for an optional reason first (a modal on the platforms).
-    pub(super) async fn reject_form(&self, ctx: &Ctx<'_>, id: MemberId) -> Result<Reply, CoreError> {
+    pub(super) async fn reject_form(
+        &self,
+        ctx: &Ctx<'_>,
+        id: MemberId,
+    ) -> Result<Reply, CoreError> {
         ctx.require_admin()?;
         let target = self.find_by_id(ctx, id).await?;
         if target.status != MemberStatus::Pending {
@@ -223,14 +265,22 @@ impl Core {
                 .into());
         }
         if target.id == me.id && role != Role::Admin {
-            let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
+            let admins = self
+                .store
+                .members_with_role(ctx.community.id, Role::Admin)
+                .await?;
             if admins.len() <= 1 {
                 return Err(UserError::new("error.last_admin").into());
             }
         }
-        self.store.set_role(ctx.community.id, target.id, role).await?;
+        self.store
+            .set_role(ctx.community.id, target.id, role)
+            .await?;
         let role_name = ctx.t(&format!("role.{}", role.as_str()), &[]);
-        Ok(ctx.reply("role.done", &[("name", &target.profile.name), ("role", &role_name)]))
+        Ok(ctx.reply(
+            "role.done",
+            &[("name", &target.profile.name), ("role", &role_name)],
+        ))
     }
 
     pub(super) async fn leave(&self, ctx: &Ctx<'_>, delete: bool) -> Result<Reply, CoreError> {
@@ -238,7 +288,10 @@ impl Core {
             return Err(UserError::new("error.not_a_member").into());
         };
         if me.role == Role::Admin {
-            let admins = self.store.members_with_role(ctx.community.id, Role::Admin).await?;
+            let admins = self
+                .store
+                .members_with_role(ctx.community.id, Role::Admin)
+                .await?;
             if admins.len() <= 1 && me.is_approved() {
                 return Err(UserError::new("error.last_admin").into());
             }
@@ -257,7 +310,11 @@ impl Core {
         Ok(ctx.reply("leave.done", &[]).private())
     }
 
-    pub(super) async fn setup(&self, ctx: &Ctx<'_>, patch: CommunityPatch) -> Result<Reply, CoreError> {
+    pub(super) async fn setup(
+        &self,
+        ctx: &Ctx<'_>,
+        patch: CommunityPatch,
+    ) -> Result<Reply, CoreError> {
         ctx.require_admin()?;
         let mut c = ctx.community.clone();
         if !patch.is_empty() {
@@ -275,7 +332,14 @@ impl Core {
             }
             self.store.update_community(&c).await?;
         }
-        let approval = ctx.t(if c.requires_approval { "setup.approval_on" } else { "setup.approval_off" }, &[]);
+        let approval = ctx.t(
+            if c.requires_approval {
+                "setup.approval_on"
+            } else {
+                "setup.approval_off"
+            },
+            &[],
+        );
         Ok(ctx
             .reply("setup.heading", &[])
             .private()
@@ -293,16 +357,26 @@ impl Core {
                 .member_by_identity(ctx.community.id, id.platform, &who.name)
                 .await?
         } else {
-            self.store.member_by_handle(ctx.community.id, &who.name).await?
+            self.store
+                .member_by_handle(ctx.community.id, &who.name)
+                .await?
         };
-        found.ok_or_else(|| UserError::new("error.no_such_member").arg("name", who.name.clone()).into())
+        found.ok_or_else(|| {
+            UserError::new("error.no_such_member")
+                .arg("name", who.name.clone())
+                .into()
+        })
     }
 
     async fn find_by_id(&self, ctx: &Ctx<'_>, id: MemberId) -> Result<Member, CoreError> {
         self.store
             .member(ctx.community.id, id)
             .await?
-            .ok_or_else(|| UserError::new("error.no_such_member").arg("name", format!("#{id}")).into())
+            .ok_or_else(|| {
+                UserError::new("error.no_such_member")
+                    .arg("name", format!("#{id}"))
+                    .into()
+            })
     }
 }
 
@@ -315,12 +389,20 @@ fn not_pending(target: &Member) -> UserError {
 fn decision_buttons(reply: Reply, locale: i18n::Locale, m: &Member) -> Reply {
     reply
         .button(
-            format!("{} {}", i18n::t(locale, "button.approve", &[]), m.profile.name),
+            format!(
+                "{} {}",
+                i18n::t(locale, "button.approve", &[]),
+                m.profile.name
+            ),
             Action::Approve(m.id).encode(),
             ButtonStyle::Primary,
         )
         .button(
-            format!("{} {}", i18n::t(locale, "button.reject", &[]), m.profile.name),
+            format!(
+                "{} {}",
+                i18n::t(locale, "button.reject", &[]),
+                m.profile.name
+            ),
             Action::Reject(m.id).encode(),
             ButtonStyle::Danger,
         )
@@ -342,15 +424,19 @@ fn waiting_notices(
                 "join.admin_notice",
                 &[("name", &member.profile.name), ("handle", &member.handle)],
             );
-            let reply = decision_buttons(Reply::text(locale, text), locale, member)
-                .field(
-                    i18n::t(locale, "profile.summary", &[]),
-                    render::summary_line(locale, &member.profile),
-                );
+            let reply = decision_buttons(Reply::text(locale, text), locale, member).field(
+                i18n::t(locale, "profile.summary", &[]),
+                render::summary_line(locale, &member.profile),
+            );
             let mut job = NewJob::notify_member(
                 community.id,
                 admin.id,
-                format!("waiting:{}:{}:{}", member.id, admin.id, now.timestamp_micros()),
+                format!(
+                    "waiting:{}:{}:{}",
+                    member.id,
+                    admin.id,
+                    now.timestamp_micros()
+                ),
                 reply,
                 now,
             );
@@ -369,7 +455,11 @@ fn joined_reply(locale: i18n::Locale, member: &Member, community: &str) -> Reply
     };
     Reply::text(
         locale,
-        i18n::t(locale, key, &[("name", &member.profile.name), ("community", community)]),
+        i18n::t(
+            locale,
+            key,
+            &[("name", &member.profile.name), ("community", community)],
+        ),
     )
     .private()
 }

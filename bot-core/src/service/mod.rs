@@ -62,14 +62,18 @@ impl Ctx<'_> {
     pub fn approved(&self) -> Result<&Member, UserError> {
         match &self.member {
             Some(m) if m.is_approved() => Ok(m),
-            Some(m) if m.status == MemberStatus::Pending => Err(UserError::new("error.still_pending")),
+            Some(m) if m.status == MemberStatus::Pending => {
+                Err(UserError::new("error.still_pending"))
+            }
             _ => Err(UserError::new("error.not_a_member")),
         }
     }
 
     /// The asking member with at least `role` (approved).
     pub fn require_role(&self, role: Role) -> Result<&Member, UserError> {
-        let m = self.approved().map_err(|_| UserError::new("error.forbidden"))?;
+        let m = self
+            .approved()
+            .map_err(|_| UserError::new("error.forbidden"))?;
         if m.role >= role {
             Ok(m)
         } else {
@@ -204,7 +208,11 @@ impl Core {
             .member_by_identity(community.id, id.platform, &id.user_id)
             .await?;
         let is_bootstrap = actor.platform_admin
-            || self.config.bootstrap_admins.iter().any(|a| a == &id.user_id);
+            || self
+                .config
+                .bootstrap_admins
+                .iter()
+                .any(|a| a == &id.user_id);
         if member.is_none() && is_bootstrap {
             let new = NewMember {
                 identity: id.clone(),
@@ -217,7 +225,11 @@ impl Core {
                 locale: actor.locale,
                 timezone: None,
             };
-            member = Some(self.store.insert_member(community.id, &new, &|_| Vec::new()).await?);
+            member = Some(
+                self.store
+                    .insert_member(community.id, &new, &|_| Vec::new())
+                    .await?,
+            );
         }
         if let Some(m) = member.as_mut() {
             // Platform admins stay admins whatever their stored role says.
@@ -236,7 +248,10 @@ impl Core {
             .unwrap_or(community.locale);
         let tz = match &member {
             Some(m) => m.tz_or(&community),
-            None => community.timezone.parse().unwrap_or(chrono_tz::Tz::Asia__Tokyo),
+            None => community
+                .timezone
+                .parse()
+                .unwrap_or(chrono_tz::Tz::Asia__Tokyo),
         };
         Ok(Ctx {
             actor,
@@ -252,7 +267,9 @@ impl Core {
         // the original error, so fall back to the platform locale.
         let locale = match self.context(actor).await {
             Ok(ctx) => ctx.locale,
-            Err(_) => actor.locale.unwrap_or(self.config.community_defaults.locale),
+            Err(_) => actor
+                .locale
+                .unwrap_or(self.config.community_defaults.locale),
         };
         render_error(locale, &CoreError::User(e.clone()))
     }

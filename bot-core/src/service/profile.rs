@@ -17,7 +17,10 @@ impl Core {
         who: Option<&MemberRef>,
     ) -> Result<Reply, CoreError> {
         let Some(who) = who else {
-            let me = ctx.member.as_ref().ok_or_else(|| UserError::new("error.not_a_member"))?;
+            let me = ctx
+                .member
+                .as_ref()
+                .ok_or_else(|| UserError::new("error.not_a_member"))?;
             let status = ctx.t(&format!("status.{}", me.status.as_str()), &[]);
             let mut reply = render::profile_card(ctx.locale, me, &me.profile, &me.hidden)
                 .private()
@@ -28,7 +31,9 @@ impl Core {
         ctx.approved()?;
         let target = self.find(ctx, who).await?;
         if !target.is_approved() {
-            return Err(UserError::new("error.no_such_member").arg("name", who.name.clone()).into());
+            return Err(UserError::new("error.no_such_member")
+                .arg("name", who.name.clone())
+                .into());
         }
         let visible = target.profile.visible(&target.hidden);
         Ok(render::profile_card(ctx.locale, &target, &visible, &[]).private())
@@ -45,7 +50,9 @@ impl Core {
         if let (Some(j), Some(l)) = (profile.joined, profile.left)
             && l < j
         {
-            return Err(UserError::new("error.left_before_joined").usage("alumni.profile").into());
+            return Err(UserError::new("error.left_before_joined")
+                .usage("alumni.profile")
+                .into());
         }
         me.profile = profile;
         if patch.locale.is_some() {
@@ -74,8 +81,15 @@ impl Core {
         }
         me.hidden.sort();
         self.store.update_profile(&me).await?;
-        let names: Vec<String> = fields.iter().map(|f| render::field_label(ctx.locale, *f)).collect();
-        let key = if hide { "profile.hidden" } else { "profile.shown" };
+        let names: Vec<String> = fields
+            .iter()
+            .map(|f| render::field_label(ctx.locale, *f))
+            .collect();
+        let key = if hide {
+            "profile.hidden"
+        } else {
+            "profile.shown"
+        };
         Ok(ctx.reply(key, &[("fields", &names.join(", "))]).private())
     }
 
@@ -87,7 +101,10 @@ impl Core {
     ) -> Result<Reply, CoreError> {
         ctx.approved()?;
         let offset = (page - 1) * PAGE_SIZE;
-        let found = self.store.search(ctx.community.id, query, PAGE_SIZE, offset).await?;
+        let found = self
+            .store
+            .search(ctx.community.id, query, PAGE_SIZE, offset)
+            .await?;
         if found.members.is_empty() {
             return Ok(ctx.reply("search.none", &[]).private());
         }
@@ -105,13 +122,20 @@ impl Core {
         for (i, m) in found.members.iter().enumerate() {
             let visible = m.profile.visible(&m.hidden);
             reply = reply.field(
-                format!("{}. {} (@{})", offset as usize + i + 1, visible.name, m.handle),
+                format!(
+                    "{}. {} (@{})",
+                    offset as usize + i + 1,
+                    visible.name,
+                    m.handle
+                ),
                 render::summary_line(ctx.locale, &visible),
             );
         }
         if u64::from(page) < pages {
             reply.text.push('\n');
-            reply.text.push_str(&ctx.t("search.more", &[("next", &(page + 1).to_string())]));
+            reply
+                .text
+                .push_str(&ctx.t("search.more", &[("next", &(page + 1).to_string())]));
         }
         Ok(reply)
     }

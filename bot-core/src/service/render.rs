@@ -20,7 +20,11 @@ fn open_to_labels(locale: Locale, profile: &Profile) -> Vec<String> {
 pub fn summary_line(locale: Locale, p: &Profile) -> String {
     let mut parts = Vec::new();
     match (&p.title, &p.company) {
-        (Some(t), Some(c)) => parts.push(i18n::t(locale, "profile.title_at", &[("title", t), ("company", c)])),
+        (Some(t), Some(c)) => parts.push(i18n::t(
+            locale,
+            "profile.title_at",
+            &[("title", t), ("company", c)],
+        )),
         (Some(x), None) | (None, Some(x)) => parts.push(x.clone()),
         (None, None) => {}
     }
@@ -29,7 +33,11 @@ pub fn summary_line(locale: Locale, p: &Profile) -> String {
     }
     match (p.joined, p.left) {
         (Some(j), Some(l)) => parts.push(format!("{j}–{l}")),
-        (None, Some(l)) => parts.push(i18n::t(locale, "profile.left_in", &[("year", &l.to_string())])),
+        (None, Some(l)) => parts.push(i18n::t(
+            locale,
+            "profile.left_in",
+            &[("year", &l.to_string())],
+        )),
         _ => {}
     }
     if !p.skills.is_empty() {
@@ -37,7 +45,11 @@ pub fn summary_line(locale: Locale, p: &Profile) -> String {
     }
     let open = open_to_labels(locale, p);
     if !open.is_empty() {
-        parts.push(i18n::t(locale, "profile.open_to_short", &[("list", &join_list(&open))]));
+        parts.push(i18n::t(
+            locale,
+            "profile.open_to_short",
+            &[("list", &join_list(&open))],
+        ));
     }
     if parts.is_empty() {
         i18n::t(locale, "profile.empty", &[])
@@ -48,7 +60,8 @@ pub fn summary_line(locale: Locale, p: &Profile) -> String {
 
 /// A full profile. Fields in `hidden` are shown with a "(hidden)" mark (the owner's own view).
 pub fn profile_card(locale: Locale, member: &Member, p: &Profile, hidden: &[Field]) -> Reply {
-    let mut reply = Reply::text(locale, String::new()).titled(format!("{} (@{})", p.name, member.handle));
+    let mut reply =
+        Reply::text(locale, String::new()).titled(format!("{} (@{})", p.name, member.handle));
     let mark = |f: Field, value: String| {
         if hidden.contains(&f) {
             format!("{value} {}", i18n::t(locale, "profile.hidden_mark", &[]))
@@ -64,9 +77,18 @@ pub fn profile_card(locale: Locale, member: &Member, p: &Profile, hidden: &[Fiel
         (Field::Department, p.department.clone()),
         (Field::Joined, p.joined.map(|y| y.to_string())),
         (Field::Left, p.left.map(|y| y.to_string())),
-        (Field::Skills, (!p.skills.is_empty()).then(|| join_list(&p.skills))),
-        (Field::Interests, (!p.interests.is_empty()).then(|| join_list(&p.interests))),
-        (Field::OpenTo, (!p.open_to.is_empty()).then(|| join_list(&open_to_labels(locale, p)))),
+        (
+            Field::Skills,
+            (!p.skills.is_empty()).then(|| join_list(&p.skills)),
+        ),
+        (
+            Field::Interests,
+            (!p.interests.is_empty()).then(|| join_list(&p.interests)),
+        ),
+        (
+            Field::OpenTo,
+            (!p.open_to.is_empty()).then(|| join_list(&open_to_labels(locale, p))),
+        ),
         (Field::Bio, p.bio.clone()),
     ];
     for (field, value) in texts {
@@ -110,7 +132,10 @@ fn help_key(topic: &str) -> String {
 /// `/alumni help [topic]`: everything, or one command (`search`, `event rsvp`, `rsvp`).
 pub fn help(locale: Locale, topic: Option<&str>) -> Reply {
     if let Some(topic) = topic {
-        let wanted = topic.trim_start_matches('/').trim_start_matches("alumni").trim();
+        let wanted = topic
+            .trim_start_matches('/')
+            .trim_start_matches("alumni")
+            .trim();
         let found = TOPICS
             .iter()
             .find(|(_, name)| *name == wanted || name.strip_prefix("event ") == Some(wanted));
@@ -141,8 +166,16 @@ mod tests {
         let mut keys: Vec<String> = Vec::new();
         keys.extend(Field::ALL.iter().map(|f| format!("field.{}", f.as_str())));
         keys.extend(Role::ALL.iter().map(|r| format!("role.{}", r.as_str())));
-        keys.extend(MemberStatus::ALL.iter().map(|s| format!("status.{}", s.as_str())));
-        keys.extend(OpenTo::ALL.iter().map(|o| format!("open_to.{}", o.as_str())));
+        keys.extend(
+            MemberStatus::ALL
+                .iter()
+                .map(|s| format!("status.{}", s.as_str())),
+        );
+        keys.extend(
+            OpenTo::ALL
+                .iter()
+                .map(|o| format!("open_to.{}", o.as_str())),
+        );
         for sub in crate::command::alumni_subcommands() {
             keys.push(format!("usage.alumni.{sub}"));
             keys.push(format!("help.{sub}"));

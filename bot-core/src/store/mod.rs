@@ -128,8 +128,12 @@ pub trait Store: EventStore + Send + Sync {
         to: MemberStatus,
         jobs: &[NewJob],
     ) -> StoreResult<bool>;
-    async fn set_role(&self, community: CommunityId, member: MemberId, role: Role)
-    -> StoreResult<()>;
+    async fn set_role(
+        &self,
+        community: CommunityId,
+        member: MemberId,
+        role: Role,
+    ) -> StoreResult<()>;
     /// Write profile, hidden fields and locale (and the search document derived from them).
     async fn update_profile(&self, member: &Member) -> StoreResult<()>;
     /// Refresh the platform handle of an identity (people rename themselves).

@@ -102,6 +102,11 @@ fn tsquery(community: CommunityId, terms: &[QueryTerm]) -> String {
     q
 }
 
-impl_store!(PgStore, Postgres, sqlx::postgres::PgRow, "FOR UPDATE SKIP LOCKED");
+impl_store!(
+    PgStore,
+    Postgres,
+    sqlx::postgres::PgRow,
+    "FOR UPDATE SKIP LOCKED"
+);
 
 super::events::impl_event_store!(PgStore, Postgres, sqlx::postgres::PgRow);

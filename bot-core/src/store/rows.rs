@@ -95,7 +95,10 @@ impl MemberColumns {
                 .iter()
                 .map(|s| parse::<Field>("hidden", s))
                 .collect::<Result<_, _>>()?,
-            locale: self.locale.as_deref().and_then(|l| l.parse::<Locale>().ok()),
+            locale: self
+                .locale
+                .as_deref()
+                .and_then(|l| l.parse::<Locale>().ok()),
             handle: self.handle,
             created_at: self.created_at,
             timezone: self.timezone,
@@ -105,5 +108,9 @@ impl MemberColumns {
 
 /// Lists as stored: comma-joined (items never contain commas; the grammar splits on them).
 pub(crate) fn stored_list<T: AsRef<str>>(items: &[T]) -> String {
-    items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(",")
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(",")
 }

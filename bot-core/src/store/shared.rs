@@ -77,13 +77,24 @@ macro_rules! impl_store {
                         $crate::error::StoreError::Corrupt(format!("job payload: {e}"))
                     })?;
                     // A job with the same key already exists: the change was replayed
-                    // (a retried request); keep the first.
-                    sqlx::query(
+                    // (a retried request); keep the first. A coalescing job (a refresh) is
+                    // instead made due again, taking it from a worker that may have rendered
+                    // it already, so the last change is always shown.
+                    let sql = if job.coalesces() {
                         "INSERT INTO jobs (community_id, member_id, event_id, kind, payload, \
                          idempotency_key, due_at, valid_until, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                         ON CONFLICT (idempotency_key) DO NOTHING",
-                    )
+                         ON CONFLICT (idempotency_key) DO UPDATE SET state = 'pending', \
+                         due_at = excluded.due_at, valid_until = excluded.valid_until, \
+                         payload = excluded.payload, attempts = 0, lease_owner = NULL, \
+                         lease_until = NULL, finished_at = NULL"
+                    } else {
+                        "INSERT INTO jobs (community_id, member_id, event_id, kind, payload, \
+                         idempotency_key, due_at, valid_until, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (idempotency_key) DO NOTHING"
+                    };
+                    sqlx::query(sql)
                     .bind(job.community_id)
                     .bind(job.member_id)
                     .bind(job.event_id)
