@@ -50,6 +50,11 @@ impl FileMessenger {
         let to = match &d.to {
             Address::Direct(i) => format!("@{}", i.handle),
             Address::Channel(c) => format!("#{c}"),
+            Address::Group(people) => people
+                .iter()
+                .map(|i| format!("@{}", i.handle))
+                .collect::<Vec<_>>()
+                .join(","),
         };
         let text = d.reply.text.replace(['\n', '\t'], " ");
         // One write per line: appends from several processes do not interleave.

@@ -71,6 +71,11 @@ fn address(to: &Address) -> String {
     match to {
         Address::Direct(identity) => format!("@{}", identity.handle),
         Address::Channel(channel) => format!("#{}", channel.trim_start_matches('#')),
+        Address::Group(people) => people
+            .iter()
+            .map(|i| format!("@{}", i.handle))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 

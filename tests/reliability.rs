@@ -79,9 +79,15 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
     let core = Core::new(
         store.clone(),
         Arc::new(SystemClock),
-        CoreConfig { bootstrap_admins: vec!["hr".into()], community_defaults: defaults() },
+        CoreConfig {
+            bootstrap_admins: vec!["hr".into()],
+            community_defaults: defaults(),
+        },
     );
-    let community = store.community_for_space(Platform::Shell, "local", &defaults()).await.unwrap();
+    let community = store
+        .community_for_space(Platform::Shell, "local", &defaults())
+        .await
+        .unwrap();
     let mut actors = Vec::new();
     for i in 0..MEMBERS {
         let name = format!("m{i:04}");
@@ -92,7 +98,10 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
                     identity: identity(&name),
                     status: MemberStatus::Approved,
                     role: Role::Member,
-                    profile: Profile { name: name.clone(), ..Profile::default() },
+                    profile: Profile {
+                        name: name.clone(),
+                        ..Profile::default()
+                    },
                     locale: Some(if i % 2 == 0 { Locale::Ja } else { Locale::En }),
                     timezone: None,
                 },
@@ -100,13 +109,24 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
             )
             .await
             .unwrap();
-        actors.push(Actor { identity: identity(&name), locale: None, platform_admin: false });
+        actors.push(Actor {
+            identity: identity(&name),
+            locale: None,
+            platform_admin: false,
+        });
     }
     // Starts in 30 minutes and 2 seconds with a 30-minute reminder: due in 2 seconds.
     let at = (Utc::now() + TimeDelta::seconds(1802)).to_rfc3339_opts(SecondsFormat::Secs, true);
-    let hr = Actor { identity: identity("hr"), locale: None, platform_admin: false };
+    let hr = Actor {
+        identity: identity("hr"),
+        locale: None,
+        platform_admin: false,
+    };
     let created = core
-        .handle_text(&hr, &format!("/event create title:Crash at:{at} remind:30m"))
+        .handle_text(
+            &hr,
+            &format!("/event create title:Crash at:{at} remind:30m"),
+        )
         .await;
     assert!(created.text.contains("#1"), "{}", created.text);
     for actor in &actors {
@@ -119,12 +139,16 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
     let mut seed = 0x5eed_u64;
     let started = Instant::now();
     for _ in 0..20 {
-        let mut child = deliver(&db.url(), &log, &["--dedupe", "--lease-secs", "1"]).spawn().unwrap();
+        let mut child = deliver(&db.url(), &log, &["--dedupe", "--lease-secs", "1"])
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(30 + next(&mut seed) % 300));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
     }
-    let status = deliver(&db.url(), &log, &["--dedupe", "--lease-secs", "1"]).status().unwrap();
+    let status = deliver(&db.url(), &log, &["--dedupe", "--lease-secs", "1"])
+        .status()
+        .unwrap();
     assert!(status.success());
 
     let counts = logged(&log);
@@ -135,10 +159,11 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
     // How many deliveries were attempted more than once (each a duplicate, were the platform
     // not deduplicating by key): the measure of what the crashes did.
     let pool = SqliteStore::connect(&db.url()).await.unwrap();
-    let retried: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'notify' AND attempts > 1")
-        .fetch_one(pool.pool())
-        .await
-        .unwrap();
+    let retried: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'notify' AND attempts > 1")
+            .fetch_one(pool.pool())
+            .await
+            .unwrap();
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state <> 'done'")
         .fetch_one(pool.pool())
         .await
@@ -151,16 +176,24 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
     assert_eq!(dms, MEMBERS, "every going member got the reminder");
     assert_eq!(channel, 1);
     assert!(counts.contains_key("ann:1"), "the announcement was posted");
-    assert_eq!(duplicates, 0, "the key-deduplicating messenger wrote nothing twice");
+    assert_eq!(
+        duplicates, 0,
+        "the key-deduplicating messenger wrote nothing twice"
+    );
     assert_eq!(pending, 0, "every job finished");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_postgres_deliver_10000_jobs_exactly_once() {
     const JOBS: usize = 10_000;
-    let Some(db) = TempPostgres::create("twoproc").await else { return };
+    let Some(db) = TempPostgres::create("twoproc").await else {
+        return;
+    };
     let store = PgStore::connect(&db.url).await.unwrap();
-    let community = store.community_for_space(Platform::Shell, "local", &defaults()).await.unwrap();
+    let community = store
+        .community_for_space(Platform::Shell, "local", &defaults())
+        .await
+        .unwrap();
     let now = Utc::now();
     let jobs: Vec<NewJob> = (0..JOBS)
         .map(|i| NewJob {
@@ -191,7 +224,9 @@ async fn two_processes_on_postgres_deliver_10000_jobs_exactly_once() {
     let counts = logged(&log);
     let once = counts.values().filter(|n| **n == 1).count();
     let twice: usize = counts.values().filter(|n| **n > 1).count();
-    eprintln!("two processes: {JOBS} jobs in {elapsed:?}; {once} delivered once, {twice} more than once");
+    eprintln!(
+        "two processes: {JOBS} jobs in {elapsed:?}; {once} delivered once, {twice} more than once"
+    );
     assert_eq!(counts.len(), JOBS, "none lost");
     assert_eq!(twice, 0, "none delivered twice");
     store.pool().close().await;

@@ -33,14 +33,27 @@ impl Messenger for Noop {
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// CPU seconds this process has used (user + system), from /proc.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the ')'.
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -70,11 +83,17 @@ async fn bench(name: &str, store: Arc<dyn Store>) {
         timezone: "Asia/Tokyo".into(),
         requires_approval: true,
     };
-    let community = store.community_for_space(Platform::Shell, "local", &defaults).await.unwrap();
+    let community = store
+        .community_for_space(Platform::Shell, "local", &defaults)
+        .await
+        .unwrap();
     let core = Arc::new(Core::new(
         store.clone(),
         Arc::new(SystemClock),
-        CoreConfig { bootstrap_admins: Vec::new(), community_defaults: defaults },
+        CoreConfig {
+            bootstrap_admins: Vec::new(),
+            community_defaults: defaults,
+        },
     ));
 
     let n = env_usize("ALUMNI_BENCH_JOBS", 10_000);
@@ -86,7 +105,10 @@ async fn bench(name: &str, store: Arc<dyn Store>) {
     let stats = scheduler.run_until_idle().await.unwrap();
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(stats.delivered, n);
-    println!("| {name} | claim + deliver + finish, no-op Messenger | {n} jobs | {secs:.2} s | {:.0} jobs/s |", n as f64 / secs);
+    println!(
+        "| {name} | claim + deliver + finish, no-op Messenger | {n} jobs | {secs:.2} s | {:.0} jobs/s |",
+        n as f64 / secs
+    );
 
     let future = env_usize("ALUMNI_BENCH_FUTURE", 100_000);
     for chunk in jobs(community.id, future, TimeDelta::days(1), "future").chunks(2000) {

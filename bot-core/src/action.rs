@@ -6,6 +6,7 @@ use crate::command::event::RsvpChoice;
 use crate::domain::MemberId;
 use crate::error::UserError;
 use crate::event::EventId;
+use crate::social::IntroId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -17,6 +18,20 @@ pub enum Action {
         event: EventId,
         occurrence: i64,
         choice: RsvpChoice,
+    },
+    /// Answer an introduction request.
+    IntroAnswer {
+        intro: IntroId,
+        accept: bool,
+    },
+    /// Skip the coffee round starting at this Unix time.
+    CoffeeSkip {
+        round: i64,
+    },
+    /// "Did you meet?" for a coffee group.
+    CoffeeMet {
+        group: i64,
+        met: bool,
     },
 }
 
@@ -38,6 +53,13 @@ impl Action {
                     RsvpChoice::No => 'n',
                 };
                 format!("{VERSION}.rs.{event}.{occurrence}.{c}")
+            }
+            Action::IntroAnswer { intro, accept } => {
+                format!("{VERSION}.in.{intro}.{}", if accept { 'y' } else { 'n' })
+            }
+            Action::CoffeeSkip { round } => format!("{VERSION}.cs.{round}"),
+            Action::CoffeeMet { group, met } => {
+                format!("{VERSION}.cm.{group}.{}", if met { 'y' } else { 'n' })
             }
         }
     }
@@ -61,8 +83,25 @@ impl Action {
                     _ => return Err(bad()),
                 },
             }),
+            [VERSION, "in", i, a] => Ok(Action::IntroAnswer {
+                intro: num(i)?,
+                accept: yes_no(a).ok_or_else(bad)?,
+            }),
+            [VERSION, "cs", r] => Ok(Action::CoffeeSkip { round: num(r)? }),
+            [VERSION, "cm", g, m] => Ok(Action::CoffeeMet {
+                group: num(g)?,
+                met: yes_no(m).ok_or_else(bad)?,
+            }),
             _ => Err(bad()),
         }
+    }
+}
+
+fn yes_no(s: &str) -> Option<bool> {
+    match s {
+        "y" => Some(true),
+        "n" => Some(false),
+        _ => None,
     }
 }
 
@@ -79,6 +118,17 @@ mod tests {
                 event: 7,
                 occurrence: 1_766_052_000,
                 choice: RsvpChoice::Maybe,
+            },
+            Action::IntroAnswer {
+                intro: 3,
+                accept: false,
+            },
+            Action::CoffeeSkip {
+                round: 1_800_000_000,
+            },
+            Action::CoffeeMet {
+                group: 9,
+                met: true,
             },
         ] {
             assert_eq!(Action::decode(&a.encode()), Ok(a));

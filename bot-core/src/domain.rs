@@ -19,6 +19,16 @@ pub struct Community {
     /// IANA name, e.g. `Asia/Tokyo`.
     pub timezone: String,
     pub requires_approval: bool,
+    /// Days an introduction waits for answers before it expires.
+    pub intro_days: i64,
+    /// Most pending introductions one member may have asked for.
+    pub intro_limit: u32,
+    /// Whether current employees may introduce two members to each other.
+    pub employee_intros: bool,
+    /// Days between "is your profile current?" nudges.
+    pub nudge_days: i64,
+    /// Where welcome posts go.
+    pub welcome_channel: String,
 }
 
 /// A chat platform a member or channel lives on.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{CommunityId, MemberId};
 use crate::event::EventId;
 use crate::reply::Reply;
+use crate::social::IntroId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobState {
@@ -37,6 +38,8 @@ pub enum Target {
     Member(MemberId),
     /// A post in a channel of the community (a channel id, or a name such as `general`).
     Channel(String),
+    /// One conversation with several members (a group DM or private thread).
+    Group(Vec<MemberId>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +72,16 @@ pub enum Payload {
         announced: DateTime<Utc>,
         occurrence: DateTime<Utc>,
     },
+    /// An introduction's answer time is up: expire it if still pending, tell the requester.
+    IntroExpire { intro: IntroId },
+    /// The day before a coffee round: tell participants, with a "skip this round" button.
+    CoffeeAnnounce { round_at: DateTime<Utc> },
+    /// Form a round's groups, introduce each, and schedule the check-in and the next round.
+    CoffeeRound { round_at: DateTime<Utc> },
+    /// Mid-round: ask each group "did you meet?".
+    CoffeeCheckin { round_at: DateTime<Utc> },
+    /// "Is your profile current?", then the next nudge.
+    ProfileNudge { member: MemberId },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +106,20 @@ impl NewJob {
             Payload::Reminder { .. } => "reminder",
             Payload::Roll { .. } => "roll",
             Payload::Refresh { .. } => "refresh",
+            Payload::IntroExpire { .. } => "intro_expire",
+            Payload::CoffeeAnnounce { .. } => "coffee_announce",
+            Payload::CoffeeRound { .. } => "coffee_round",
+            Payload::CoffeeCheckin { .. } => "coffee_checkin",
+            Payload::ProfileNudge { .. } => "profile_nudge",
         }
+    }
+
+    /// Jobs the core expands into others (rather than delivering a message).
+    pub fn expands(payload: &Payload) -> bool {
+        !matches!(
+            payload,
+            Payload::Notify { .. } | Payload::Update { .. } | Payload::Refresh { .. }
+        )
     }
 
     /// Whether a later job with the same key replaces a pending or finished one.

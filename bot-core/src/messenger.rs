@@ -14,6 +14,8 @@ pub enum Address {
     Direct(Identity),
     /// A channel of the community (id or name, as the adapter understands it).
     Channel(String),
+    /// One conversation with all of these people (group DM, or a private thread).
+    Group(Vec<Identity>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

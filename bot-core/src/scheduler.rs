@@ -95,6 +95,12 @@ impl Scheduler {
                 .claim_jobs(now, &self.worker, now + self.lease, BATCH)
                 .await?;
             if jobs.is_empty() {
+                if stats.skipped > 0 {
+                    tracing::warn!(
+                        skipped = stats.skipped,
+                        "stale jobs skipped: no longer worth sending (e.g. a reminder after the start)"
+                    );
+                }
                 return Ok(stats);
             }
             for job in jobs {
@@ -114,22 +120,6 @@ impl Scheduler {
             return Ok(());
         }
         let outcome = match &job.payload {
-            Payload::Reminder { .. } | Payload::Roll { .. } => {
-                // Expansion is pure database work: the fan-out and the "done" are one commit.
-                let jobs = self.core.expand(&job).await?;
-                if !self
-                    .store
-                    .finish_job_with(job.id, &self.worker, &jobs, now)
-                    .await?
-                {
-                    tracing::warn!(
-                        job = job.id,
-                        "expansion discarded: job rescheduled meanwhile"
-                    );
-                }
-                stats.expanded += 1;
-                return Ok(());
-            }
             Payload::Notify { to, reply } => match self.delivery(&job, to, reply).await? {
                 Some(delivery) => self.messenger.deliver(&delivery).await,
                 None => Err(DeliveryError::Permanent("recipient has no identity".into())),
@@ -161,6 +151,22 @@ impl Scheduler {
                     return Ok(());
                 }
             },
+            _ => {
+                // Expansion is pure database work: the fan-out and the "done" are one commit.
+                let jobs = self.core.expand(&job).await?;
+                if !self
+                    .store
+                    .finish_job_with(job.id, &self.worker, &jobs, now)
+                    .await?
+                {
+                    tracing::warn!(
+                        job = job.id,
+                        "expansion discarded: job rescheduled meanwhile"
+                    );
+                }
+                stats.expanded += 1;
+                return Ok(());
+            }
         };
         let now = self.clock.now();
         match outcome {
@@ -257,6 +263,25 @@ impl Scheduler {
                     Some(identity) => Address::Direct(identity),
                     None => return Ok(None),
                 }
+            }
+            Target::Group(members) => {
+                let mut identities = Vec::with_capacity(members.len());
+                for member in members {
+                    // Someone erased since: the others still meet.
+                    if let Some(i) = self
+                        .store
+                        .identities(job.community_id, *member)
+                        .await?
+                        .into_iter()
+                        .next()
+                    {
+                        identities.push(i);
+                    }
+                }
+                if identities.len() < 2 {
+                    return Ok(None);
+                }
+                Address::Group(identities)
             }
         };
         Ok(Some(Delivery {

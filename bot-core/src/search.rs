@@ -49,6 +49,9 @@ impl Document {
         other.dedup();
         let mut name = Vec::new();
         push_text_terms(&p.name, &mut name);
+        // "佐藤洋介" typed without the space must still find "佐藤 洋介".
+        let joined: String = p.name.split_whitespace().collect();
+        push_text_terms(&joined, &mut name);
         name.sort();
         name.dedup();
         Document { name, other }

@@ -149,32 +149,14 @@ contract! {
     profile_role_and_handle_round_trip => check_profile_and_role;
     communities_are_isolated => check_isolation;
     erase_member_removes_everything => check_erase;
-    // KNOWN BUG (migrations/sqlite/0001_membership.sql, not fixed here): `members.id INTEGER
-    // PRIMARY KEY` without AUTOINCREMENT gives an erased newest member's id to the next member.
-    @sqlite #[ignore = "known bug: SQLite reuses an erased member's id (no AUTOINCREMENT)"]
+    // An old button (`v1.ap.<id>`) must never act on a newcomer: ids are never reused.
     erased_member_ids_are_not_reused => check_ids_not_reused;
     jobs_claim_lease_finish_retry => check_jobs;
     // (PostgreSQL only: `postgres::concurrent_claimers_take_each_job_once`, see the macro.)
-
-    // Directory search. KNOWN BUG (bot-core/src/store/sqlite.rs, not fixed here): every SQLite
-    // search with a term fails with "unable to use function bm25 in the requested context",
-    // because `search_page` orders by bm25() in a query that also has `COUNT(*) OVER ()`.
-    @sqlite #[ignore = "known bug in sqlite.rs: bm25() next to COUNT(*) OVER () fails"]
     search_directory => check_search;
-    @sqlite #[ignore = "known bug in sqlite.rs: bm25() next to COUNT(*) OVER () fails"]
     search_follows_profile_and_role => check_search_follows_profile;
-    @sqlite #[ignore = "known bug in sqlite.rs: bm25() next to COUNT(*) OVER () fails"]
     search_is_isolated_by_community => check_search_isolation;
-    // KNOWN BUG (bot-core/src/store/postgres.rs, not fixed here): `array_to_tsvector` makes
-    // lexemes without positions, so `setweight` stores no weight and `ts_rank` gives every
-    // match the same ~1e-16: results come back in id order, name matches not first.
-    @sqlite #[ignore = "known bug in sqlite.rs: bm25() next to COUNT(*) OVER () fails"]
-    @postgres #[ignore = "known bug in postgres.rs: positionless lexemes lose their weights"]
     search_ranks_name_above_bio => check_search_ranking;
-    // KNOWN BUG (bot-core/src/search.rs, not fixed here): a name stored as "佐藤 洋介" is
-    // indexed as the grams of each run (佐藤, 洋介), but the query "佐藤洋介" asks for every
-    // bigram of one run, including 藤洋, so a full name typed without its space finds nobody.
-    #[ignore = "known bug in search.rs: a full Japanese name typed without its space"]
     search_full_name_without_space => check_search_full_name_without_space;
 }
 

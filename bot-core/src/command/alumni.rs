@@ -11,6 +11,7 @@ use crate::store::SearchQuery;
 /// The subcommands, for help and error messages.
 pub const SUBCOMMANDS: &[&str] = &[
     "join", "pending", "approve", "reject", "profile", "search", "role", "leave", "help", "setup",
+    "block", "unblock",
 ];
 
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
@@ -30,6 +31,8 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
         "leave" => "alumni.leave",
         "help" => "alumni.help",
         "setup" => "alumni.setup",
+        "block" => "alumni.block",
+        "unblock" => "alumni.unblock",
         _ => {
             return Err(UserError::new("error.unknown_subcommand")
                 .arg("command", "/alumni")
@@ -74,6 +77,8 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
         }
         "help" => Alumni::Help(args.word().map(|w| w.to_lowercase())),
         "setup" => setup(&mut args)?,
+        "block" => Alumni::Block(args.require_mention()?),
+        "unblock" => Alumni::Unblock(args.require_mention()?),
         _ => unreachable!("matched above"),
     };
     args.finish()?;
@@ -106,7 +111,17 @@ fn allowed_keys(sub: &str) -> &'static [&'static str] {
         ],
         "role" => &["role"],
         "leave" => &["delete"],
-        "setup" => &["name", "approval", "locale", "timezone"],
+        "setup" => &[
+            "name",
+            "approval",
+            "locale",
+            "timezone",
+            "intro_days",
+            "intro_limit",
+            "employee_intros",
+            "nudge_days",
+            "welcome_channel",
+        ],
         _ => &[],
     }
 }
@@ -245,6 +260,35 @@ fn setup(args: &mut Args) -> Result<Alumni, UserError> {
             return Err(args.err("error.bad_timezone").arg("value", v));
         }
         patch.timezone = Some(v);
+    }
+    let number = |args: &Args, key: &str, v: &str, max: i64| -> Result<i64, UserError> {
+        match v.trim().parse::<i64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(args
+                .err("error.bad_number")
+                .arg("key", key)
+                .arg("value", v)
+                .arg("max", max.to_string())),
+        }
+    };
+    if let Some(v) = args.take("intro_days") {
+        patch.intro_days = Some(number(args, "intro_days", &v, 60)?);
+    }
+    if let Some(v) = args.take("intro_limit") {
+        patch.intro_limit = Some(u32::try_from(number(args, "intro_limit", &v, 50)?).unwrap_or(5));
+    }
+    if let Some(v) = args.take("employee_intros") {
+        patch.employee_intros = Some(args.yes_no("employee_intros", &v)?);
+    }
+    if let Some(v) = args.take("nudge_days") {
+        patch.nudge_days = Some(number(args, "nudge_days", &v, 730)?);
+    }
+    if let Some(v) = args.take("welcome_channel") {
+        let c = v.trim().trim_start_matches('#').to_owned();
+        if c.is_empty() {
+            return Err(args.err("error.missing_key").arg("key", "welcome_channel"));
+        }
+        patch.welcome_channel = Some(c);
     }
     Ok(Alumni::Setup(patch))
 }

@@ -8,6 +8,7 @@ mod alumni;
 mod args;
 pub mod event;
 pub mod lexer;
+pub mod social;
 
 use crate::domain::{Field, OpenTo, Role};
 use crate::error::UserError;
@@ -27,6 +28,8 @@ pub struct MemberRef {
 pub enum Command {
     Alumni(Alumni),
     Event(event::Event),
+    Intro(social::Intro),
+    Coffee(social::Coffee),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +59,9 @@ pub enum Alumni {
     },
     Help(Option<String>),
     Setup(CommunityPatch),
+    /// Private: the blocked member is never told.
+    Block(MemberRef),
+    Unblock(MemberRef),
 }
 
 /// One profile field being set; `None` / empty clears it.
@@ -84,6 +90,11 @@ pub struct CommunityPatch {
     pub approval: Option<bool>,
     pub locale: Option<Locale>,
     pub timezone: Option<String>,
+    pub intro_days: Option<i64>,
+    pub intro_limit: Option<u32>,
+    pub employee_intros: Option<bool>,
+    pub nudge_days: Option<i64>,
+    pub welcome_channel: Option<String>,
 }
 
 impl CommunityPatch {
@@ -98,7 +109,7 @@ pub fn alumni_subcommands() -> &'static [&'static str] {
 }
 
 /// The top-level commands the grammar knows (for help and the adapters' registration).
-pub const COMMANDS: &[&str] = &["alumni", "event"];
+pub const COMMANDS: &[&str] = &["alumni", "event", "intro", "coffee"];
 
 /// Parse a whole line such as `/alumni join name:"佐藤 洋介"`.
 pub fn parse(line: &str) -> Result<Command, UserError> {
@@ -113,6 +124,8 @@ pub fn parse_slash(command: &str, text: &str) -> Result<Command, UserError> {
     match command.trim_start_matches('/') {
         "alumni" => alumni::parse(tokens).map(Command::Alumni),
         "event" => event::parse(tokens).map(Command::Event),
+        "intro" => social::parse_intro(tokens).map(Command::Intro),
+        "coffee" => social::parse_coffee(tokens).map(Command::Coffee),
         other => Err(UserError::new("error.unknown_command")
             .arg("command", format!("/{other}"))
             .usage("alumni.help")),

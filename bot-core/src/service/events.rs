@@ -538,9 +538,7 @@ impl Core {
                     None => Vec::new(),
                 })
             }
-            Payload::Notify { .. } | Payload::Update { .. } | Payload::Refresh { .. } => {
-                Ok(Vec::new())
-            }
+            _ => self.expand_social(job, now).await,
         }
     }
 
@@ -649,7 +647,7 @@ impl Core {
         )))
     }
 
-    async fn community_by_id(&self, id: i64) -> Result<Community, StoreError> {
+    pub(super) async fn community_by_id(&self, id: i64) -> Result<Community, StoreError> {
         self.store
             .community(id)
             .await?

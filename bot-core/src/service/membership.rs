@@ -49,13 +49,31 @@ impl Core {
             .await?;
         let now = self.now();
         let community = ctx.community.clone();
+        // An open community welcomes at once; people to meet are chosen from the profile.
+        let suggestions = if status == MemberStatus::Approved {
+            let provisional = Member {
+                id: 0,
+                community_id: ctx.community.id,
+                status,
+                role: Role::Member,
+                profile: new.profile.clone(),
+                hidden: Vec::new(),
+                locale: new.locale,
+                handle: new.identity.handle.clone(),
+                timezone: None,
+                created_at: now,
+            };
+            self.suggestions(&ctx.community, &provisional).await?
+        } else {
+            Vec::new()
+        };
         let member = self
             .store
             .insert_member(ctx.community.id, &new, &move |m: &Member| {
                 if m.status == MemberStatus::Pending {
                     waiting_notices(&community, m, &admins, now)
                 } else {
-                    Vec::new()
+                    super::intros::welcome_jobs(&community, m, &suggestions, now)
                 }
             })
             .await?;
@@ -162,6 +180,14 @@ impl Core {
             notice,
             self.now(),
         );
+        let suggestions = self.suggestions(&ctx.community, &target).await?;
+        let mut jobs = vec![job];
+        jobs.extend(super::intros::welcome_jobs(
+            &ctx.community,
+            &target,
+            &suggestions,
+            self.now(),
+        ));
         if !self
             .store
             .transition(
@@ -169,7 +195,7 @@ impl Core {
                 target.id,
                 MemberStatus::Pending,
                 MemberStatus::Approved,
-                &[job],
+                &jobs,
             )
             .await?
         {
@@ -330,6 +356,21 @@ impl Core {
             if let Some(tz) = patch.timezone {
                 c.timezone = tz;
             }
+            if let Some(days) = patch.intro_days {
+                c.intro_days = days;
+            }
+            if let Some(limit) = patch.intro_limit {
+                c.intro_limit = limit;
+            }
+            if let Some(on) = patch.employee_intros {
+                c.employee_intros = on;
+            }
+            if let Some(days) = patch.nudge_days {
+                c.nudge_days = days;
+            }
+            if let Some(channel) = patch.welcome_channel {
+                c.welcome_channel = channel;
+            }
             self.store.update_community(&c).await?;
         }
         let approval = ctx.t(
@@ -346,7 +387,36 @@ impl Core {
             .field(ctx.t("setup.name", &[]), c.name.clone())
             .field(ctx.t("setup.approval", &[]), approval)
             .field(ctx.t("setup.locale", &[]), c.locale.as_str())
-            .field(ctx.t("setup.timezone", &[]), c.timezone.clone()))
+            .field(ctx.t("setup.timezone", &[]), c.timezone.clone())
+            .field(
+                ctx.t("setup.intros", &[]),
+                ctx.t(
+                    "setup.intros_value",
+                    &[
+                        ("days", &c.intro_days.to_string()),
+                        ("limit", &c.intro_limit.to_string()),
+                        (
+                            "employees",
+                            &ctx.t(
+                                if c.employee_intros {
+                                    "setup.yes"
+                                } else {
+                                    "setup.no"
+                                },
+                                &[],
+                            ),
+                        ),
+                    ],
+                ),
+            )
+            .field(
+                ctx.t("setup.nudge", &[]),
+                ctx.t("setup.nudge_value", &[("days", &c.nudge_days.to_string())]),
+            )
+            .field(
+                ctx.t("setup.welcome", &[]),
+                format!("#{}", c.welcome_channel),
+            ))
     }
 
     /// A member of this community by `@handle` or platform id.

@@ -2,7 +2,9 @@
 //! a `Reply` out. Permissions, tenancy and validation are checked here, never only in a
 //! platform setting.
 
+mod coffee;
 mod events;
+mod intros;
 mod membership;
 mod profile;
 mod render;
@@ -153,6 +155,11 @@ impl Core {
                     occurrence,
                     choice,
                 } => self.rsvp_button(&ctx, event, occurrence, choice).await,
+                Action::IntroAnswer { intro, accept } => {
+                    self.answer_intro(&ctx, intro, accept).await
+                }
+                Action::CoffeeSkip { round } => self.coffee_skip(&ctx, round).await,
+                Action::CoffeeMet { group, met } => self.coffee_met(&ctx, group, met).await,
             };
             Ok::<_, CoreError>((ctx.locale, reply))
         }
@@ -177,6 +184,8 @@ impl Core {
         let a = match command {
             Command::Alumni(a) => a,
             Command::Event(e) => return self.event_command(ctx, e).await,
+            Command::Intro(i) => return self.intro_command(ctx, i).await,
+            Command::Coffee(c) => return self.coffee_command(ctx, c).await,
         };
         match a {
             Alumni::Join(patch) => self.join(ctx, patch).await,
@@ -192,6 +201,8 @@ impl Core {
             Alumni::Leave { delete } => self.leave(ctx, delete).await,
             Alumni::Help(topic) => Ok(render::help(ctx.locale, topic.as_deref())),
             Alumni::Setup(patch) => self.setup(ctx, patch).await,
+            Alumni::Block(who) => self.block(ctx, &who, true).await,
+            Alumni::Unblock(who) => self.block(ctx, &who, false).await,
         }
     }
 

@@ -28,9 +28,10 @@ impl Core {
             reply.text = ctx.t("profile.mine_hint", &[]);
             return Ok(reply);
         };
-        ctx.approved()?;
+        let me = ctx.approved()?;
         let target = self.find(ctx, who).await?;
-        if !target.is_approved() {
+        // Someone who blocked you is, to you, not there (and never told).
+        if !target.is_approved() || self.store.blocked_between(target.id, me.id).await? {
             return Err(UserError::new("error.no_such_member")
                 .arg("name", who.name.clone())
                 .into());
@@ -99,12 +100,23 @@ impl Core {
         query: &SearchQuery,
         page: u32,
     ) -> Result<Reply, CoreError> {
-        ctx.approved()?;
+        let me = ctx.approved()?;
         let offset = (page - 1) * PAGE_SIZE;
-        let found = self
+        let mut found = self
             .store
             .search(ctx.community.id, query, PAGE_SIZE, offset)
             .await?;
+        // Members who blocked the searcher are not there for them (and never told).
+        let blocks = self.store.blocks(ctx.community.id).await?;
+        let before = found.members.len();
+        found.members.retain(|m| {
+            !blocks
+                .iter()
+                .any(|(blocker, blocked)| *blocker == m.id && *blocked == me.id)
+        });
+        found.total = found
+            .total
+            .saturating_sub((before - found.members.len()) as u64);
         if found.members.is_empty() {
             return Ok(ctx.reply("search.none", &[]).private());
         }

@@ -112,6 +112,8 @@ const TOPICS: &[(&str, &str)] = &[
     ("alumni.leave", "leave"),
     ("alumni.setup", "setup"),
     ("alumni.help", "help"),
+    ("alumni.block", "block"),
+    ("alumni.unblock", "unblock"),
     ("event.create", "event create"),
     ("event.list", "event list"),
     ("event.show", "event show"),
@@ -120,6 +122,13 @@ const TOPICS: &[(&str, &str)] = &[
     ("event.rsvp", "event rsvp"),
     ("event.attendees", "event attendees"),
     ("event.ics", "event ics"),
+    ("intro.request", "intro"),
+    ("intro.list", "intro list"),
+    ("coffee.join", "coffee join"),
+    ("coffee.leave", "coffee leave"),
+    ("coffee.pause", "coffee pause"),
+    ("coffee.status", "coffee status"),
+    ("coffee.setup", "coffee setup"),
 ];
 
 fn help_key(topic: &str) -> String {
@@ -192,6 +201,15 @@ mod tests {
         }
         for choice in ["going", "maybe", "no"] {
             keys.push(format!("button.{choice}"));
+        }
+        for status in ["pending", "connected", "declined", "expired"] {
+            keys.push(format!("intro.status_{status}"));
+        }
+        for n in 1..=5 {
+            keys.push(format!("coffee.starter_{n}"));
+        }
+        for sub in crate::command::social::COFFEE_SUBCOMMANDS {
+            keys.push(format!("usage.coffee.{sub}"));
         }
         keys.push("event.reminder_you_going".into());
         keys.push("event.reminder_you_maybe".into());

@@ -6,6 +6,7 @@ mod events;
 mod postgres;
 mod rows;
 mod shared;
+mod social;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 
 pub use events::{EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
 pub use postgres::PgStore;
+pub use social::{JobsForIntro, SocialStore};
 pub use sqlite::SqliteStore;
 
 use crate::domain::{
@@ -80,7 +82,7 @@ pub struct SearchPage {
 }
 
 #[async_trait]
-pub trait Store: EventStore + Send + Sync {
+pub trait Store: EventStore + SocialStore + Send + Sync {
     /// The community that owns a platform space, created with `defaults` on first sight.
     async fn community_for_space(
         &self,

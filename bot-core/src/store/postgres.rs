@@ -36,15 +36,11 @@ impl PgStore {
 
     async fn write_search(conn: &mut sqlx::PgConnection, member: &Member) -> StoreResult<()> {
         let doc = Document::of(member);
-        sqlx::query(
-            "UPDATE members SET search = setweight(array_to_tsvector($2::text[]), 'A') \
-             || setweight(array_to_tsvector($3::text[]), 'B') WHERE id = $1",
-        )
-        .bind(member.id)
-        .bind(&doc.name)
-        .bind(&doc.other)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("UPDATE members SET search = CAST($2 AS tsvector) WHERE id = $1")
+            .bind(member.id)
+            .bind(tsvector(&doc))
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 
@@ -87,6 +83,28 @@ impl PgStore {
     }
 }
 
+/// The document as tsvector input, `'佐藤':1A 'rust':3B …`: every lexeme with a position,
+/// since without positions PostgreSQL keeps no weights and `ts_rank` cannot prefer the name.
+fn tsvector(doc: &Document) -> String {
+    let mut out = String::new();
+    let weighted = doc
+        .name
+        .iter()
+        .map(|t| (t, 'A'))
+        .chain(doc.other.iter().map(|t| (t, 'B')));
+    for (pos, (term, weight)) in weighted.enumerate() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        // Positions are capped at 16383 by PostgreSQL.
+        let pos = (pos + 1).min(16_383);
+        out.push('\'');
+        out.push_str(&term.replace('\\', "\\\\").replace('\'', "''"));
+        out.push_str(&format!("':{pos}{weight}"));
+    }
+    out
+}
+
 /// `'cm_1' & '佐藤' & 'rust':*` as tsquery input: quoted lexemes are taken literally, so no
 /// text-search parser (and no locale) decides how Japanese is split.
 fn tsquery(community: CommunityId, terms: &[QueryTerm]) -> String {
@@ -110,3 +128,5 @@ impl_store!(
 );
 
 super::events::impl_event_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+
+super::social::impl_social_store!(PgStore, Postgres, sqlx::postgres::PgRow);

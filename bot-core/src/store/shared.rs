@@ -48,6 +48,11 @@ macro_rules! impl_store {
                     })?,
                     timezone: row.try_get("timezone")?,
                     requires_approval: row.try_get("requires_approval")?,
+                    intro_days: i64::from(row.try_get::<i32, _>("intro_days")?),
+                    intro_limit: u32::try_from(row.try_get::<i32, _>("intro_limit")?).unwrap_or(5),
+                    employee_intros: row.try_get("employee_intros")?,
+                    nudge_days: i64::from(row.try_get::<i32, _>("nudge_days")?),
+                    welcome_channel: row.try_get("welcome_channel")?,
                 })
             }
 
@@ -197,8 +202,8 @@ macro_rules! impl_store {
                 space_id: &str,
                 defaults: &$crate::store::NewCommunity,
             ) -> $crate::store::StoreResult<$crate::domain::Community> {
-                const SELECT: &str = "SELECT c.id, c.name, c.locale, c.timezone, \
-                    c.requires_approval FROM spaces s JOIN communities c ON c.id = s.community_id \
+                const SELECT: &str = "SELECT c.* FROM spaces s \
+                    JOIN communities c ON c.id = s.community_id \
                     WHERE s.platform = $1 AND s.space_id = $2";
                 if let Some(row) = sqlx::query(SELECT)
                     .bind(platform.as_str())
@@ -250,13 +255,19 @@ macro_rules! impl_store {
             ) -> $crate::store::StoreResult<()> {
                 sqlx::query(
                     "UPDATE communities SET name = $1, locale = $2, timezone = $3, \
-                     requires_approval = $4 WHERE id = $5",
+                     requires_approval = $4, intro_days = $6, intro_limit = $7, \
+                     employee_intros = $8, nudge_days = $9, welcome_channel = $10 WHERE id = $5",
                 )
                 .bind(&c.name)
                 .bind(c.locale.as_str())
                 .bind(&c.timezone)
                 .bind(c.requires_approval)
                 .bind(c.id)
+                .bind(i32::try_from(c.intro_days).unwrap_or(7))
+                .bind(i32::try_from(c.intro_limit).unwrap_or(5))
+                .bind(c.employee_intros)
+                .bind(i32::try_from(c.nudge_days).unwrap_or(182))
+                .bind(&c.welcome_channel)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -267,8 +278,7 @@ macro_rules! impl_store {
                 id: $crate::domain::CommunityId,
             ) -> $crate::store::StoreResult<Option<$crate::domain::Community>> {
                 let row = sqlx::query(
-                    "SELECT id, name, locale, timezone, requires_approval FROM communities \
-                     WHERE id = $1",
+                    "SELECT * FROM communities WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&self.pool)

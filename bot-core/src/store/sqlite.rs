@@ -82,11 +82,14 @@ impl SqliteStore {
         let rows = sqlx::query(concat!(
             "SELECT ",
             member_columns!(),
-            ", COUNT(*) OVER () AS total FROM member_search \
-             JOIN members m ON m.id = member_search.rowid \
-             WHERE member_search MATCH $1 AND m.community_id = $2 AND m.status = 'approved' ",
+            // bm25() may not share a SELECT with a window function: rank in a subquery.
+            ", COUNT(*) OVER () AS total FROM \
+             (SELECT rowid, bm25(member_search, 4.0, 1.0) AS score FROM member_search \
+              WHERE member_search MATCH $1) s \
+             JOIN members m ON m.id = s.rowid \
+             WHERE m.community_id = $2 AND m.status = 'approved' ",
             year_ranges!(3),
-            " ORDER BY bm25(member_search, 4.0, 1.0), m.id LIMIT $7 OFFSET $8"
+            " ORDER BY s.score, m.id LIMIT $7 OFFSET $8"
         ))
         .bind(fts5_query(community, &terms))
         .bind(community)
@@ -119,3 +122,5 @@ fn fts5_query(community: CommunityId, terms: &[QueryTerm]) -> String {
 impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "");
 
 super::events::impl_event_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+
+super::social::impl_social_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
