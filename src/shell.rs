@@ -89,6 +89,7 @@ fn indent(text: &str) -> String {
 pub struct Shell {
     core: Arc<Core>,
     scheduler: Scheduler,
+    messenger: Arc<ShellMessenger>,
     clock: Arc<OffsetClock>,
     user: String,
     /// Locale chosen per shell user with `:as NAME ja|en`, else the shell's.
@@ -106,10 +107,12 @@ impl Shell {
         default_locale: Option<Locale>,
         timezone: chrono_tz::Tz,
     ) -> Shell {
-        let scheduler = Scheduler::new(core.clone(), Arc::new(ShellMessenger::default()));
+        let messenger = Arc::new(ShellMessenger::default());
+        let scheduler = Scheduler::new(core.clone(), messenger.clone());
         Shell {
             core,
             scheduler,
+            messenger,
             clock,
             user,
             locales: HashMap::new(),
@@ -144,6 +147,13 @@ impl Shell {
         }
         // Deliver anything left from an earlier run before reading.
         self.deliver_due().await;
+        // At a terminal, time passes while nobody types: a background runner delivers what
+        // falls due (it sleeps until then). A script stays deterministic: jobs run after each
+        // line only.
+        let background = interactive.then(|| {
+            let runner = Scheduler::new(self.core.clone(), self.messenger.clone());
+            tokio::spawn(runner.run())
+        });
         let mut lines = BufReader::new(tokio::io::stdin()).lines();
         let mut pending_form: Option<String> = None;
         loop {
@@ -184,6 +194,9 @@ impl Shell {
             }
             self.deliver_due().await;
         }
+        if let Some(task) = background {
+            task.abort();
+        }
         Ok(())
     }
 
@@ -222,7 +235,10 @@ impl Shell {
             },
             "clock" => {
                 let arg = words.collect::<Vec<_>>().join(" ");
-                match self.move_clock(&arg) {
+                let moved = self.move_clock(&arg);
+                // The background runner sleeps on real time: wake it to look again.
+                self.core.jobs_written().notify_one();
+                match moved {
                     Ok(()) => println!(
                         "(clock: {})",
                         self.clock

@@ -49,7 +49,11 @@ fn rounds(output: &str) -> Vec<Vec<Vec<String>>> {
 
 fn check_rounds(output: &str) {
     let rounds = rounds(output);
-    assert_eq!(rounds.len(), 3, "three rounds formed groups (the fourth paused everyone)\n{output}");
+    assert_eq!(
+        rounds.len(),
+        3,
+        "three rounds formed groups (the fourth paused everyone)\n{output}"
+    );
     // Round 1: 7 taking part (frank paused) → two pairs and one trio.
     let mut sizes: Vec<usize> = rounds[0].iter().map(Vec::len).collect();
     sizes.sort_unstable();
@@ -100,9 +104,19 @@ fn social_transcript_on_sqlite() {
         .find_map(|l| l.trim().strip_prefix("[We met] :click "))
         .expect("a 'we met' button");
     let url = db.url();
-    let env = [("DATABASE_URL", url.as_str()), ("ALUMNI_ADMINS", "hr"), ("ALUMNI_LOCALE", "en")];
-    let again = support::run_shell(&env, &format!(":as alice\n:click {button}\n:as hr\n/coffee status\n"));
-    assert!(again.contains("Great, thanks for letting us know!"), "{again}");
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("ALUMNI_ADMINS", "hr"),
+        ("ALUMNI_LOCALE", "en"),
+    ];
+    let again = support::run_shell(
+        &env,
+        &format!(":as alice\n:click {button}\n:as hr\n/coffee status\n"),
+    );
+    assert!(
+        again.contains("Great, thanks for letting us know!"),
+        "{again}"
+    );
     assert!(again.contains("\"we met\": 1 yes, 0 no"), "{again}");
 }
 
@@ -110,18 +124,27 @@ fn social_transcript_on_sqlite() {
 fn a_profile_nudge_arrives_every_half_year() {
     let db = TempSqlite::new("nudge");
     let url = db.url();
-    let env = [("DATABASE_URL", url.as_str()), ("ALUMNI_ADMINS", "hr"), ("ALUMNI_LOCALE", "en")];
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("ALUMNI_ADMINS", "hr"),
+        ("ALUMNI_LOCALE", "en"),
+    ];
     let out = support::run_shell(
         &env,
         ":as alice\n/alumni join name:\"Alice Abe\" company:ACME\n:as hr\n/alumni approve @alice\n\
          :clock +181d\n:clock +2d\n",
     );
-    let (before, after) = out.split_once("hr> :clock +2d").expect("both clock steps ran");
+    let (before, after) = out
+        .split_once("hr> :clock +2d")
+        .expect("both clock steps ran");
     assert!(!before.contains("Is your profile still current?"), "{out}");
     assert!(after.contains(">> to @alice"), "{out}");
     assert!(after.contains("Is your profile still current?"), "{out}");
     assert!(after.contains("Company: ACME"), "{out}");
-    assert!(after.contains("company:\"…\""), "the nudge offers a form to update\n{out}");
+    assert!(
+        after.contains("company:\"…\""),
+        "the nudge offers a form to update\n{out}"
+    );
 }
 
 #[tokio::test]

@@ -277,19 +277,13 @@ impl Core {
                     continue;
                 }
                 let locale = r.member.locale_or(&ctx.community);
-                let mut text = i18n::t(
+                let text = cancel_text(
                     locale,
                     "event.cancelled_notice",
-                    &[("title", &event.title), ("when", &time::marker(occurrence))],
+                    &event,
+                    occurrence,
+                    reason.as_deref(),
                 );
-                if let Some(reason) = &reason {
-                    text.push('\n');
-                    text.push_str(&i18n::t(
-                        locale,
-                        "event.cancel_reason",
-                        &[("reason", reason)],
-                    ));
-                }
                 let mut job = NewJob::notify_member(
                     ctx.community.id,
                     r.member.id,
@@ -306,19 +300,13 @@ impl Core {
                 jobs.push(job);
             }
             let locale = ctx.community.locale;
-            let mut text = i18n::t(
+            let text = cancel_text(
                 locale,
                 "event.cancelled_post",
-                &[("title", &event.title), ("when", &time::marker(occurrence))],
+                &event,
+                occurrence,
+                reason.as_deref(),
             );
-            if let Some(reason) = &reason {
-                text.push('\n');
-                text.push_str(&i18n::t(
-                    locale,
-                    "event.cancel_reason",
-                    &[("reason", reason)],
-                ));
-            }
             jobs.push(NewJob {
                 community_id: ctx.community.id,
                 member_id: None,
@@ -659,6 +647,30 @@ impl Ctx<'_> {
     fn tz_of_community(&self) -> Tz {
         community_tz(&self.community)
     }
+}
+
+/// "Cancelled: …" (a DM or the channel post), with the reason when one was given.
+fn cancel_text(
+    locale: Locale,
+    key: &str,
+    e: &Event,
+    occurrence: DateTime<Utc>,
+    reason: Option<&str>,
+) -> String {
+    let mut text = i18n::t(
+        locale,
+        key,
+        &[("title", &e.title), ("when", &time::marker(occurrence))],
+    );
+    if let Some(reason) = reason {
+        text.push('\n');
+        text.push_str(&i18n::t(
+            locale,
+            "event.cancel_reason",
+            &[("reason", reason)],
+        ));
+    }
+    text
 }
 
 fn community_tz(c: &Community) -> Tz {
