@@ -1,12 +1,13 @@
 //! Coffee-chat pairing benchmark: `cargo bench -p bot-core --bench pairing`.
 //!
-//! Builds a deterministic community (8 departments, about 15% current employees), runs five
-//! past rounds through `pair` itself to make a realistic history, then times one more round
+//! Builds a deterministic community (8 departments, about 15% current employees), runs twelve
+//! past rounds (`ALUMNI_BENCH_ROUNDS`) through `pair` itself to make a realistic history, then times one more round
 //! and prints a markdown table: median time, repeats, unplaced and the soft-constraint counts.
 //!
 //! Environment:
 //! - `ALUMNI_BENCH_CANDIDATES` people taking part (default 10000).
 //! - `ALUMNI_BENCH_ITERS` timed runs per row, after a warm-up (default 9).
+//! - `ALUMNI_BENCH_ROUNDS` past rounds of history (default 12).
 
 use std::time::Instant;
 
@@ -64,7 +65,7 @@ fn community(n: usize, rng: &mut Rng) -> Vec<Candidate> {
 
 fn row(label: &str, people: &[Candidate], blocks: &Blocks, rules: &Rules, iters: usize) {
     let mut history = History::new();
-    for seed in 0..5 {
+    for seed in 0..env_usize("ALUMNI_BENCH_ROUNDS", 12) as u64 {
         let round = pair(people, &history, blocks, rules, seed);
         history.record_round(&round);
     }
@@ -110,7 +111,7 @@ fn main() {
         avoid_same_department: true,
     };
     println!(
-        "| rules | candidates | size | history pairs (5 rounds) | blocks | median ms | repeats | unplaced | same-dept pairs | mixed groups |"
+        "| rules | candidates | size | history pairs (12 rounds) | blocks | median ms | repeats | unplaced | same-dept pairs | mixed groups |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let none = Blocks::new();
