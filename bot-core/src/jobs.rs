@@ -1,6 +1,7 @@
 //! Durable jobs: the rows the scheduler claims and delivers. Written in the same transaction as
 //! the change that caused them, so a notification is never lost and never sent for a change
-//! that was rolled back.
+//! that was rolled back. A finished job keeps its key (to drop a replayed duplicate) but not its
+//! payload: delivered messages name people, and the bot is not an archive of them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -273,7 +273,7 @@ impl Core {
                 .rsvps(ctx.community.id, event.id, occurrence)
                 .await?
             {
-                if r.state == RsvpState::No {
+                if r.state == RsvpState::No || !r.member.is_approved() {
                     continue;
                 }
                 let locale = r.member.locale_or(&ctx.community);
@@ -572,7 +572,8 @@ impl Core {
             valid_until: Some(occurrence),
         });
         for r in self.store.rsvps(community_id, e.id, occurrence).await? {
-            if !matches!(r.state, RsvpState::Going | RsvpState::Maybe) {
+            // Only those going or maybe, and still members (someone who left is not reminded).
+            if !matches!(r.state, RsvpState::Going | RsvpState::Maybe) || !r.member.is_approved() {
                 continue;
             }
             let locale = r.member.locale_or(&community);

@@ -692,7 +692,7 @@ macro_rules! impl_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<bool> {
                 let n = sqlx::query(
-                    "UPDATE jobs SET state = $1, last_error = $2, finished_at = $3, \
+                    "UPDATE jobs SET state = $1, last_error = $2, finished_at = $3, payload = '{}', \
                      lease_owner = NULL, lease_until = NULL \
                      WHERE id = $4 AND lease_owner = $5 AND state = 'pending'",
                 )
@@ -715,7 +715,7 @@ macro_rules! impl_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<bool> {
                 let n = sqlx::query(
-                    "UPDATE jobs SET state = 'done', result_ref = $1, finished_at = $2, \
+                    "UPDATE jobs SET state = 'done', result_ref = $1, finished_at = $2, payload = '{}', \
                      lease_owner = NULL, lease_until = NULL \
                      WHERE id = $3 AND lease_owner = $4 AND state = 'pending'",
                 )
@@ -738,7 +738,7 @@ macro_rules! impl_store {
             ) -> $crate::store::StoreResult<bool> {
                 let mut tx = self.pool.begin().await?;
                 let n = sqlx::query(
-                    "UPDATE jobs SET state = 'done', finished_at = $1, lease_owner = NULL, \
+                    "UPDATE jobs SET state = 'done', finished_at = $1, payload = '{}', lease_owner = NULL, \
                      lease_until = NULL WHERE id = $2 AND lease_owner = $3 AND state = 'pending'",
                 )
                 .bind(now)
