@@ -145,6 +145,9 @@ impl Shell {
                 "alumni-bot shell — /alumni help for commands, :help for shell commands, :quit to leave."
             );
         }
+        if let Err(e) = self.core.bootstrap(Platform::Shell, SPACE).await {
+            tracing::warn!(error = %e, "could not set up the bootstrap admins");
+        }
         // Deliver anything left from an earlier run before reading.
         self.deliver_due().await;
         // At a terminal, time passes while nobody types: a background runner delivers what

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use crate::action::Action;
 use crate::clock::Clock;
 use crate::command::{self, Alumni, Command};
-use crate::domain::{Community, Identity, Member, MemberStatus, Profile, Role};
+use crate::domain::{Community, Identity, Member, MemberStatus, Platform, Profile, Role};
 use crate::error::{CoreError, UserError};
 use crate::i18n::{self, Locale};
 use crate::reply::Reply;
@@ -204,6 +204,26 @@ impl Core {
             Alumni::Block(who) => self.block(ctx, &who, true).await,
             Alumni::Unblock(who) => self.block(ctx, &who, false).await,
         }
+    }
+
+    /// Make sure a space's community exists and the `ALUMNI_ADMINS` are its admins, before
+    /// anyone types: the first joiner's "someone waits" notice then has an admin to reach.
+    /// An adapter calls it for each space it serves; the shell at start.
+    pub async fn bootstrap(&self, platform: Platform, space_id: &str) -> Result<(), CoreError> {
+        for admin in &self.config.bootstrap_admins {
+            let actor = Actor {
+                identity: Identity {
+                    platform,
+                    space_id: space_id.to_owned(),
+                    user_id: admin.clone(),
+                    handle: admin.clone(),
+                },
+                locale: None,
+                platform_admin: false,
+            };
+            self.context(&actor).await?;
+        }
+        Ok(())
     }
 
     /// Resolve the community and the asking member. Bootstrap admins get an approved admin
