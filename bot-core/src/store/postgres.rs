@@ -60,14 +60,17 @@ impl PgStore {
         if terms.is_empty() {
             return self.browse_page(community, query, limit, offset).await;
         }
+        // Rank and count (id, score) pairs only; full member rows for the page alone.
         let rows = sqlx::query(concat!(
-            "SELECT ",
-            member_columns!(),
-            ", COUNT(*) OVER () AS total FROM members m \
-             WHERE m.search @@ CAST($1 AS tsquery) AND m.community_id = $2 \
-             AND m.status = 'approved' ",
+            "WITH hits AS MATERIALIZED (SELECT m.id, ts_rank(m.search, CAST($1 AS tsquery)) \
+             AS score FROM members m WHERE m.search @@ CAST($1 AS tsquery) \
+             AND m.community_id = $2 AND m.status = 'approved' ",
             year_ranges!(3),
-            " ORDER BY ts_rank(m.search, CAST($1 AS tsquery)) DESC, m.id LIMIT $7 OFFSET $8"
+            "), page AS (SELECT id, score FROM hits ORDER BY score DESC, id LIMIT $7 OFFSET $8) \
+             SELECT ",
+            member_columns!(),
+            ", (SELECT COUNT(*) FROM hits) AS total FROM page JOIN members m ON m.id = page.id \
+             ORDER BY page.score DESC, page.id"
         ))
         .bind(tsquery(community, &terms))
         .bind(community)

@@ -79,17 +79,21 @@ impl SqliteStore {
         if terms.is_empty() {
             return self.browse_page(community, query, limit, offset).await;
         }
+        // Rank and count (id, score) pairs only; read full member rows for the page alone, so
+        // a term matching half the directory does not build half the directory's rows.
+        // (bm25() may not share a SELECT with other functions: it is ranked in a subquery.)
         let rows = sqlx::query(concat!(
-            "SELECT ",
-            member_columns!(),
-            // bm25() may not share a SELECT with a window function: rank in a subquery.
-            ", COUNT(*) OVER () AS total FROM \
+            "WITH hits AS MATERIALIZED (SELECT s.rowid AS id, s.score AS score FROM \
              (SELECT rowid, bm25(member_search, 4.0, 1.0) AS score FROM member_search \
               WHERE member_search MATCH $1) s \
              JOIN members m ON m.id = s.rowid \
              WHERE m.community_id = $2 AND m.status = 'approved' ",
             year_ranges!(3),
-            " ORDER BY s.score, m.id LIMIT $7 OFFSET $8"
+            "), page AS (SELECT id, score FROM hits ORDER BY score, id LIMIT $7 OFFSET $8) \
+             SELECT ",
+            member_columns!(),
+            ", (SELECT COUNT(*) FROM hits) AS total FROM page JOIN members m ON m.id = page.id \
+             ORDER BY page.score, page.id"
         ))
         .bind(fts5_query(community, &terms))
         .bind(community)
