@@ -82,11 +82,13 @@ impl SqliteStore {
         // Rank and count (id, score) pairs only; read full member rows for the page alone, so
         // a term matching half the directory does not build half the directory's rows.
         // (bm25() may not share a SELECT with other functions: it is ranked in a subquery.)
+        // CROSS JOIN fixes the order: the full-text match first, then each hit's row. Left to
+        // itself the planner scans the community's members and runs the match once per member.
         let rows = sqlx::query(concat!(
             "WITH hits AS MATERIALIZED (SELECT s.rowid AS id, s.score AS score FROM \
              (SELECT rowid, bm25(member_search, 4.0, 1.0) AS score FROM member_search \
               WHERE member_search MATCH $1) s \
-             JOIN members m ON m.id = s.rowid \
+             CROSS JOIN members m ON m.id = s.rowid \
              WHERE m.community_id = $2 AND m.status = 'approved' ",
             year_ranges!(3),
             "), page AS (SELECT id, score FROM hits ORDER BY score, id LIMIT $7 OFFSET $8) \
