@@ -14,6 +14,8 @@
 //! - `ALUMNI_TEST_PG_URL` the PostgreSQL server (see `bot_core::testing`).
 //! - `ALUMNI_BENCH_KEEP=1` keep the loaded data for a closer look (`EXPLAIN`): a copy of the
 //!   SQLite file at `$TMPDIR/alumni-bench-search.db`, and the PostgreSQL database undropped.
+//! - `ALUMNI_BENCH_SQLITE_REUSE=<path>`, `ALUMNI_BENCH_PG_REUSE=<url>` time the queries on
+//!   data kept that way instead of loading again (the load time then reads 0).
 
 use std::time::{Duration, Instant};
 
@@ -436,7 +438,7 @@ fn new_member(rng: &mut Rng, community: CommunityId, n: usize) -> NewMember {
     };
     NewMember {
         identity: Identity {
-            platform: if n % 3 == 0 {
+            platform: if n.is_multiple_of(3) {
                 Platform::Slack
             } else {
                 Platform::Discord
@@ -559,6 +561,8 @@ fn stats(samples: &[Duration]) -> Stats {
 struct QueryResult {
     label: &'static str,
     total: u64,
+    /// False when the store stopped counting (`SearchPage::total_exact`).
+    exact: bool,
     samples: Vec<Duration>,
 }
 
@@ -571,17 +575,18 @@ async fn run_mix(
 ) -> Vec<QueryResult> {
     let mut results: Vec<QueryResult> = Vec::new();
     for q in mix {
-        let mut total = 0;
+        let (mut total, mut exact) = (0, true);
         for _ in 0..10 {
-            total = store
+            let page = store
                 .search(community, &q.query, 10, 0)
                 .await
-                .expect("search")
-                .total;
+                .expect("search");
+            (total, exact) = (page.total, page.total_exact);
         }
         results.push(QueryResult {
             label: q.label,
             total,
+            exact,
             samples: Vec::with_capacity(iters),
         });
     }
@@ -605,23 +610,34 @@ async fn run_mix(
 }
 
 fn print_table(results: &[QueryResult]) -> Stats {
-    println!("| query | hits | p50 ms | p95 ms | p99 ms | max ms |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    let mut all = Vec::new();
-    for r in results {
-        let s = stats(&r.samples);
-        println!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
-            r.label, r.total, s.p50, s.p95, s.p99, s.max
-        );
-        all.extend_from_slice(&r.samples);
-    }
+    let all = print_rows(results);
     let s = stats(&all);
     println!(
         "| **overall** | | **{:.2}** | **{:.2}** | **{:.2}** | {:.2} |",
         s.p50, s.p95, s.p99, s.max
     );
     s
+}
+
+fn print_rows(results: &[QueryResult]) -> Vec<Duration> {
+    println!("| query | hits | p50 ms | p95 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let mut all = Vec::new();
+    for r in results {
+        let s = stats(&r.samples);
+        println!(
+            "| {} | {}{} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            r.label,
+            r.total,
+            if r.exact { "" } else { "+" },
+            s.p50,
+            s.p95,
+            s.p99,
+            s.max
+        );
+        all.extend_from_slice(&r.samples);
+    }
+    all
 }
 
 fn print_summary(label: &str, results: &[QueryResult]) -> Stats {
@@ -669,6 +685,7 @@ async fn load<S: Store + Clone + 'static>(
     members: usize,
     tasks: usize,
     backend: &'static str,
+    analyze: Option<sqlx::PgPool>,
 ) -> Loaded {
     let start = Instant::now();
     let main = community(store, "bench-main").await;
@@ -697,6 +714,7 @@ async fn load<S: Store + Clone + 'static>(
     let mut workers = tokio::task::JoinSet::new();
     for worker in 0..tasks {
         let (store, all, done) = (store.clone(), all.clone(), done.clone());
+        let analyze = analyze.clone();
         workers.spawn(async move {
             let no_jobs = |_: &Member| Vec::new();
             for (community, new, hidden) in all.iter().skip(worker).step_by(tasks) {
@@ -709,7 +727,15 @@ async fn load<S: Store + Clone + 'static>(
                     store.update_profile(&member).await.expect("hide fields");
                 }
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n % 20_000 == 0 {
+                // What autovacuum would do as the table grows (it is off on some servers, and
+                // statements planned against an empty table would then stay slow).
+                if let Some(pool) = analyze.as_ref().filter(|_| n.is_multiple_of(5_000)) {
+                    sqlx::query("ANALYZE members, identities")
+                        .execute(pool)
+                        .await
+                        .expect("analyze");
+                }
+                if n.is_multiple_of(20_000) {
                     eprintln!(
                         "  {backend}: {n}/{} members loaded in {:.1}s",
                         all.len(),
@@ -729,6 +755,15 @@ async fn load<S: Store + Clone + 'static>(
     }
 }
 
+/// A directory loaded by an earlier run (`ALUMNI_BENCH_KEEP=1`), to time queries again.
+async fn loaded_before(store: &dyn Store) -> Loaded {
+    Loaded {
+        main: community(store, "bench-main").await,
+        small: community(store, "bench-small").await,
+        load: Duration::ZERO,
+    }
+}
+
 fn mib(bytes: i64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
@@ -743,18 +778,27 @@ struct BackendReport {
 
 async fn bench_sqlite(members: usize, iters: usize) -> BackendReport {
     let db = TempSqlite::new("bench-search");
-    let store = SqliteStore::connect(&db.url()).await.expect("open sqlite");
-    eprintln!("SQLite at {}", db.path.display());
-    // One writer: SQLite serialises writes anyway.
-    let loaded = load(&store, members, 1, "sqlite").await;
+    let reuse = std::env::var("ALUMNI_BENCH_SQLITE_REUSE")
+        .ok()
+        .map(std::path::PathBuf::from);
+    let path = reuse.clone().unwrap_or_else(|| db.path.clone());
+    let store = SqliteStore::connect(&path.display().to_string())
+        .await
+        .expect("open sqlite");
+    eprintln!("SQLite at {}", path.display());
+    let loaded = match reuse {
+        Some(_) => loaded_before(&store).await,
+        // One writer: SQLite serialises writes anyway.
+        None => load(&store, members, 1, "sqlite", None).await,
+    };
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(store.pool())
         .await
         .expect("checkpoint");
-    let file = std::fs::metadata(&db.path).map(|m| m.len()).unwrap_or(0);
+    let file = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     if keep() {
         let copy = std::env::temp_dir().join("alumni-bench-search.db");
-        std::fs::copy(&db.path, &copy).expect("copy sqlite file");
+        std::fs::copy(&path, &copy).expect("copy sqlite file");
         eprintln!("  sqlite: kept a copy at {}", copy.display());
     }
     let fts: Option<i64> =
@@ -782,23 +826,35 @@ async fn bench_sqlite(members: usize, iters: usize) -> BackendReport {
 }
 
 async fn bench_postgres(members: usize, iters: usize) -> Option<BackendReport> {
-    let db = TempPostgres::create("bench_search").await?;
-    // A throwaway database: no need to wait for the WAL flush on every commit while loading
-    // (it changes nothing about reads).
-    let name = db.url.rsplit('/').next().unwrap_or_default().to_owned();
-    let mut conn = sqlx::PgConnection::connect(&db.url)
+    let reuse = std::env::var("ALUMNI_BENCH_PG_REUSE").ok();
+    let db = match reuse {
+        Some(_) => None,
+        None => Some(TempPostgres::create("bench_search").await?),
+    };
+    let url = reuse
+        .clone()
+        .unwrap_or_else(|| db.as_ref().expect("db").url.clone());
+    if reuse.is_none() {
+        // A throwaway database: no need to wait for the WAL flush on every commit while
+        // loading (it changes nothing about reads).
+        let name = url.rsplit('/').next().unwrap_or_default().to_owned();
+        let mut conn = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("connect postgres");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {name} SET synchronous_commit = off"
+        )))
+        .execute(&mut conn)
         .await
-        .expect("connect postgres");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "ALTER DATABASE {name} SET synchronous_commit = off"
-    )))
-    .execute(&mut conn)
-    .await
-    .expect("synchronous_commit");
-    conn.close().await.expect("close");
-    let store = PgStore::connect(&db.url).await.expect("open postgres");
-    eprintln!("PostgreSQL at {}", db.url);
-    let loaded = load(&store, members, 4, "postgres").await;
+        .expect("synchronous_commit");
+        conn.close().await.expect("close");
+    }
+    let store = PgStore::connect(&url).await.expect("open postgres");
+    eprintln!("PostgreSQL at {url}");
+    let loaded = match reuse {
+        Some(_) => loaded_before(&store).await,
+        None => load(&store, members, 4, "postgres", Some(store.pool().clone())).await,
+    };
     // What autovacuum does soon after a bulk of inserts: statistics for the planner, and the
     // GIN pending list merged into the index.
     sqlx::query("VACUUM ANALYZE")
@@ -828,10 +884,10 @@ async fn bench_postgres(members: usize, iters: usize) -> Option<BackendReport> {
     let report = measure(&store, &loaded, iters, "postgres").await;
     baseline(Pool::Postgres(store.pool()), &loaded).await;
     store.pool().close().await;
-    if keep() {
-        eprintln!("  postgres: kept {}", db.url);
-    } else {
-        db.drop_db().await;
+    match db {
+        Some(db) if keep() => eprintln!("  postgres: kept {}", db.url),
+        Some(db) => db.drop_db().await,
+        None => {}
     }
     Some(report)
 }
@@ -844,8 +900,13 @@ async fn measure(
 ) -> BackendReport {
     let mix = query_mix();
     eprintln!("  {backend}: timing {} queries x {iters}", mix.len());
+    let load_before = loadavg();
     let main = run_mix(store, loaded.main, &mix, iters).await;
-    println!("Main community, `Store::search(community, query, 10, 0)`, {iters} runs each:\n");
+    println!(
+        "Main community, `Store::search(community, query, 10, 0)`, {iters} runs each \
+         (load average before/after: {load_before} / {}):\n",
+        loadavg()
+    );
     let main_stats = print_table(&main);
     let small = run_mix(store, loaded.small, &mix, iters.div_ceil(4)).await;
     println!("\nThe same mix in the small community (sharing the tables and index):\n");
@@ -853,6 +914,13 @@ async fn measure(
     println!("|---|---:|---:|---:|---:|");
     print_summary("main", &main);
     print_summary("small", &small);
+    let extra = [Query {
+        label: "empty query (everyone, newest first)",
+        query: SearchQuery::default(),
+    }];
+    let extra = run_mix(store, loaded.main, &extra, iters.div_ceil(4)).await;
+    println!("\nOutside the mix:\n");
+    print_rows(&extra);
     BackendReport {
         name: if backend == "sqlite" {
             "SQLite"
@@ -908,6 +976,14 @@ async fn baseline(pool: Pool<'_>, loaded: &Loaded) {
          {runs} runs: {total} hits, p50 {:.2} ms, p95 {:.2} ms.",
         s.p50, s.p95
     );
+}
+
+/// The 1-minute load average: other work on the machine shows up in the latencies.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 fn keep() -> bool {

@@ -1,11 +1,24 @@
 //! Directory search terms, computed in Rust so SQLite and PostgreSQL index the same thing.
 //!
-//! Latin text becomes lowercase words (queried as prefixes: `rus` finds Rust). Japanese and other
-//! non-Latin runs become unigrams and bigrams, so a 2-character surname such as 田中 is one indexed
-//! term (trigram indexes cannot find it). Structured filters become qualified terms
-//! (`sk_rust`, `ot_rehire`), so a filter is an index lookup, not a scan.
+//! Latin text becomes lowercase words, indexed with their prefixes (`rust` as `ru`, `rus`,
+//! `rust`), so a word typed into search is one exact index lookup that also finds longer words
+//! (`rus` finds Rust): no prefix scan over the index, which costs in proportion to every
+//! posting under the prefix. Japanese and other non-Latin runs become unigrams and bigrams, so a
+//! 2-character surname such as 田中 is one indexed term (trigram indexes cannot find it).
+//! Structured filters become qualified terms (`sk_rust`, `ot_rehire`), so a filter is an index
+//! lookup, not a scan.
+//!
+//! Documents written under older rules are rebuilt when a store opens (see [`INDEX_VERSION`]).
 
 use crate::domain::{CommunityId, Member, OpenTo, Role};
+
+/// Bump when the terms a document is made of change: a store rebuilds every document written
+/// under an older version when it opens. 1: words without their prefixes (the first release).
+pub const INDEX_VERSION: i64 = 2;
+
+/// Latin words are indexed with their prefixes up to this many letters. A longer query word
+/// matches as a prefix of the full words (which are indexed too): rare, and still correct.
+pub const MAX_PREFIX: usize = 16;
 
 /// The terms of one member's document, split into the name (ranked higher) and the rest.
 /// Only what others may see goes in, so a hidden field is never searchable.
@@ -49,9 +62,14 @@ impl Document {
         other.dedup();
         let mut name = Vec::new();
         push_text_terms(&p.name, &mut name);
-        // "佐藤洋介" typed without the space must still find "佐藤 洋介".
+        // "佐藤洋介" typed without the space must still find "佐藤 洋介" (Latin words are
+        // separate words either way).
         let joined: String = p.name.split_whitespace().collect();
-        push_text_terms(&joined, &mut name);
+        for run in runs(&joined) {
+            if let Run::Wide(chars) = run {
+                push_grams(&chars, &mut name);
+            }
+        }
         name.sort();
         name.dedup();
         Document { name, other }
@@ -65,11 +83,18 @@ impl Document {
     }
 }
 
+/// The term marking `term` as part of a member's name, for a backend that tells the name apart
+/// by term rather than by column (PostgreSQL): `nm_田中`.
+pub fn name_marker(term: &str) -> String {
+    format!("nm_{term}")
+}
+
 /// One term of a query: all terms must match (AND).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryTerm {
     pub text: String,
-    /// Latin words match as prefixes; CJK grams and filters match exactly.
+    /// Match every indexed term starting with `text`. Only Latin words longer than
+    /// [`MAX_PREFIX`]: shorter ones find longer words through their indexed prefixes.
     pub prefix: bool,
 }
 
@@ -79,8 +104,8 @@ pub fn query_terms(text: &str) -> Vec<QueryTerm> {
     for run in runs(text) {
         match run {
             Run::Latin(word) => terms.push(QueryTerm {
+                prefix: word.len() > MAX_PREFIX,
                 text: word,
-                prefix: true,
             }),
             Run::Wide(chars) if chars.len() == 1 => terms.push(QueryTerm {
                 text: chars[0].to_string(),
@@ -149,13 +174,24 @@ fn filter_term(prefix: &str, value: &str) -> String {
 fn push_text_terms(text: &str, out: &mut Vec<String>) {
     for run in runs(text) {
         match run {
-            Run::Latin(word) => out.push(word),
-            Run::Wide(chars) => {
-                out.extend(chars.iter().map(char::to_string));
-                out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+            Run::Latin(word) => {
+                // Prefixes start at two letters; a single letter stays a word of its own, so a
+                // one-letter query finds the language C, not half the directory.
+                let n = word.len();
+                out.extend((2..=n.min(MAX_PREFIX)).map(|k| word[..k].to_owned()));
+                if n == 1 || n > MAX_PREFIX {
+                    out.push(word);
+                }
             }
+            Run::Wide(chars) => push_grams(&chars, out),
         }
     }
+}
+
+/// Unigrams and bigrams.
+fn push_grams(chars: &[char], out: &mut Vec<String>) {
+    out.extend(chars.iter().map(char::to_string));
+    out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
 }
 
 enum Run {
@@ -224,10 +260,54 @@ mod tests {
     }
 
     #[test]
-    fn latin_words_are_lowercase_prefixes_and_full_width_is_narrowed() {
+    fn latin_words_are_indexed_with_prefixes_and_full_width_is_narrowed() {
         let q = query_terms("Rust ＧＯ, backend-engineer");
         assert_eq!(texts(&q), ["rust", "go", "backend", "engineer"]);
-        assert!(q.iter().all(|t| t.prefix));
+        assert!(q.iter().all(|t| !t.prefix), "prefixes are indexed");
+
+        let mut out = Vec::new();
+        push_text_terms("Rust C", &mut out);
+        assert_eq!(out, ["ru", "rus", "rust", "c"]);
+
+        // Longer than MAX_PREFIX: indexed prefixes stop there and the full word is kept; a
+        // query word that long matches as a prefix of full words.
+        let long = "internationalization";
+        let mut out = Vec::new();
+        push_text_terms(long, &mut out);
+        assert_eq!(out.len(), MAX_PREFIX);
+        assert!(out.contains(&long[..MAX_PREFIX].to_owned()));
+        assert!(out.contains(&long.to_owned()));
+        assert!(query_terms(long)[0].prefix);
+        assert!(!query_terms(&long[..MAX_PREFIX])[0].prefix);
+    }
+
+    fn name_terms(name: &str) -> Vec<String> {
+        let member = crate::domain::Member {
+            id: 1,
+            community_id: 1,
+            status: crate::domain::MemberStatus::Approved,
+            role: Role::Member,
+            profile: crate::domain::Profile {
+                name: name.to_owned(),
+                ..Default::default()
+            },
+            hidden: Vec::new(),
+            locale: None,
+            handle: String::new(),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            timezone: None,
+        };
+        Document::of(&member).name
+    }
+
+    #[test]
+    fn names_are_also_indexed_without_their_spaces() {
+        // 藤洋 spans the space: the name typed without it asks for that bigram.
+        assert!(name_terms("佐藤 洋介").contains(&"藤洋".to_owned()));
+        // Latin words stay words: no "kenhayashi" (nor its prefixes).
+        let latin = name_terms("Ken Hayashi");
+        assert!(latin.contains(&"hayashi".to_owned()));
+        assert!(!latin.iter().any(|t| t.starts_with("kenh")), "{latin:?}");
     }
 
     #[test]

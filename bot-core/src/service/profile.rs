@@ -121,13 +121,15 @@ impl Core {
             return Ok(ctx.reply("search.none", &[]).private());
         }
         let pages = found.total.div_ceil(u64::from(PAGE_SIZE));
+        // Past the count limit the store stops counting: "200+ found (page 1 of 20+)".
+        let more = if found.total_exact { "" } else { "+" };
         let mut reply = ctx
             .reply(
                 "search.heading",
                 &[
-                    ("total", &found.total.to_string()),
+                    ("total", &format!("{}{more}", found.total)),
                     ("page", &page.to_string()),
-                    ("pages", &pages.to_string()),
+                    ("pages", &format!("{pages}{more}")),
                 ],
             )
             .private();
@@ -143,7 +145,7 @@ impl Core {
                 render::summary_line(ctx.locale, &visible),
             );
         }
-        if u64::from(page) < pages {
+        if u64::from(page) < pages || !found.total_exact {
             reply.text.push('\n');
             reply
                 .text

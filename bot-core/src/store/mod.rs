@@ -75,10 +75,19 @@ impl SearchQuery {
     }
 }
 
+/// The most matches a search counts. Counting costs time in proportion to what is counted (on
+/// PostgreSQL, a heap visit per match), so a common term ("engineer", "rust") would make every
+/// such search slow; the directory shows "200+" and asks for more words. Up to the limit,
+/// results are ranked; past it, newest first (see `Store::search`).
+pub const SEARCH_COUNT_LIMIT: u64 = 200;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchPage {
     pub members: Vec<Member>,
+    /// All matches, counted up to [`SEARCH_COUNT_LIMIT`].
     pub total: u64,
+    /// False when there are more matches than `total` (which is then the limit: "200+").
+    pub total_exact: bool,
 }
 
 #[async_trait]
@@ -152,7 +161,9 @@ pub trait Store: EventStore + SocialStore + Send + Sync {
         community: CommunityId,
         role: Role,
     ) -> StoreResult<Vec<Member>>;
-    /// Approved members matching `query`, best first.
+    /// Approved members matching `query`. Up to [`SEARCH_COUNT_LIMIT`] matches, best first:
+    /// members whose name has every word of the text, then the others, each newest first;
+    /// with more, newest first. `total` counts up to the limit.
     async fn search(
         &self,
         community: CommunityId,

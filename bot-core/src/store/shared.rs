@@ -174,6 +174,7 @@ macro_rules! impl_store {
                         .map(Self::member_from_row)
                         .collect::<Result<_, _>>()?,
                     total: u64::try_from(total).unwrap_or(0),
+                    total_exact: true,
                 })
             }
 

@@ -1,23 +1,35 @@
 //! SQLite: the embedded default. One file, WAL, a busy timeout; FTS5 for the directory.
 
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
 use sqlx::{Sqlite, SqlitePool};
 
-use super::rows::{member_columns, year_ranges};
+use super::rows::member_columns;
 use super::shared::impl_store;
-use super::{SearchPage, SearchQuery, StoreResult};
+use super::{SEARCH_COUNT_LIMIT, SearchPage, SearchQuery, StoreResult};
 use crate::domain::{CommunityId, Member, MemberId};
-use crate::search::{Document, QueryTerm};
+use crate::search::{self, Document, INDEX_VERSION, QueryTerm};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Which communities hold most of the directory, and since when we know (see
+    /// `scope_by_term`).
+    majority: Arc<Mutex<HashMap<CommunityId, (bool, Instant)>>>,
 }
+
+/// How long `SqliteStore::majority` answers stay fresh: communities grow slowly.
+const MAJORITY_TTL: Duration = Duration::from_secs(300);
 
 impl SqliteStore {
     /// Open (creating if missing) and migrate. `url` is `sqlite://path` or a plain path.
@@ -39,21 +51,30 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let store = SqliteStore {
+            pool,
+            majority: Arc::default(),
+        };
+        store.reindex_search().await?;
+        Ok(store)
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
+    /// The name's terms go in twice, as themselves and as [`search::name_marker`]s, so "name
+    /// matches first" is a lookup of a few short doclists, not a scan of every hit's columns.
     async fn write_search(conn: &mut sqlx::SqliteConnection, member: &Member) -> StoreResult<()> {
         Self::delete_search(conn, member.id).await?;
         let doc = Document::of(member);
+        let markers = doc.name.iter().map(|t| search::name_marker(t));
+        let name = doc.name.iter().cloned().chain(markers).collect::<Vec<_>>();
         sqlx::query(
             "INSERT INTO member_search (rowid, name_tokens, other_tokens) VALUES ($1, $2, $3)",
         )
         .bind(member.id)
-        .bind(doc.name.join(" "))
+        .bind(name.join(" "))
         .bind(doc.other.join(" "))
         .execute(&mut *conn)
         .await?;
@@ -68,6 +89,49 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Rebuild every search document written under an older [`INDEX_VERSION`] (the
+    /// tokenizer changed), with the same `write_search` as every other write.
+    async fn reindex_search(&self) -> StoreResult<()> {
+        let version: i64 = sqlx::query_scalar("SELECT version FROM search_index_version")
+            .fetch_one(&self.pool)
+            .await?;
+        if version >= INDEX_VERSION {
+            return Ok(());
+        }
+        let mut after: MemberId = 0;
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                member_columns!(),
+                " FROM members m WHERE m.id > $1 ORDER BY m.id LIMIT 500"
+            ))
+            .bind(after)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &rows {
+                let member = Self::member_from_row(row)?;
+                Self::write_search(&mut tx, &member).await?;
+                after = member.id;
+            }
+            if rows.is_empty() {
+                sqlx::query("UPDATE search_index_version SET version = $1")
+                    .bind(INDEX_VERSION)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One statement: count the matches up to the limit; walk the tiers newest first for the
+    /// ids the page needs (with few matches, members whose name has every word of the text,
+    /// then the rest; with many, everyone matching); read only the page's members. Every step
+    /// follows the full-text index in id order and stops early, so a term matching half the
+    /// directory costs what a rare one does.
     async fn search_page(
         &self,
         community: CommunityId,
@@ -76,53 +140,260 @@ impl SqliteStore {
         offset: u32,
     ) -> StoreResult<SearchPage> {
         let terms = query.terms();
+        let years = Years::of(query);
         if terms.is_empty() {
-            return self.browse_page(community, query, limit, offset).await;
+            if years.bounds.is_empty() {
+                return self.browse_page(community, query, limit, offset).await;
+            }
+            return self.years_page(community, &years, limit, offset).await;
         }
-        // Rank and count (id, score) pairs only; read full member rows for the page alone, so
-        // a term matching half the directory does not build half the directory's rows.
-        // (bm25() may not share a SELECT with other functions: it is ranked in a subquery.)
-        // CROSS JOIN fixes the order: the full-text match first, then each hit's row. Left to
-        // itself the planner scans the community's members and runs the match once per member.
-        let rows = sqlx::query(concat!(
-            "WITH hits AS MATERIALIZED (SELECT s.rowid AS id, s.score AS score FROM \
-             (SELECT rowid, bm25(member_search, 4.0, 1.0) AS score FROM member_search \
-              WHERE member_search MATCH $1) s \
-             CROSS JOIN members m ON m.id = s.rowid \
-             WHERE m.community_id = $2 AND m.status = 'approved' ",
-            year_ranges!(3),
-            "), page AS (SELECT id, score FROM hits ORDER BY score, id LIMIT $7 OFFSET $8) \
-             SELECT ",
-            member_columns!(),
-            ", (SELECT COUNT(*) FROM hits) AS total FROM page JOIN members m ON m.id = page.id \
-             ORDER BY page.score, page.id"
-        ))
-        .bind(fts5_query(community, &terms))
+        let text = search::query_terms(&query.text);
+        let filters = &terms[text.len()..];
+        let cm = self.scope_by_term(community).await?.then(|| {
+            fts5_term(&QueryTerm {
+                text: Document::community_term(community),
+                prefix: false,
+            })
+        });
+        let all = fts5_and(cm.iter().cloned().chain(terms.iter().map(fts5_term)));
+        // Tiers, each an FTS query and when it runs. Ranked (name matches first) only when the
+        // matches could all be counted; past the limit, newest first.
+        let cap = SEARCH_COUNT_LIMIT;
+        let tiers: Vec<(String, String)> = if text.is_empty() {
+            vec![(all.clone(), "1".to_owned())]
+        } else {
+            let in_name = fts5_and(text.iter().map(|t| {
+                fts5_term(&QueryTerm {
+                    text: search::name_marker(&t.text),
+                    prefix: t.prefix,
+                })
+            }));
+            let named = cm
+                .into_iter()
+                .chain(filters.iter().map(fts5_term))
+                .chain([in_name.clone()]);
+            let few = format!("(SELECT n FROM cnt) <= {cap}");
+            vec![
+                (fts5_and(named), few.clone()),
+                (format!("{all} NOT {in_name}"), few),
+                (all.clone(), format!("(SELECT n FROM cnt) > {cap}")),
+            ]
+        };
+
+        // $1 community, then the years, the FTS queries (all, then each tier's), and the
+        // numbers: ids wanted per tier, limit, offset.
+        let fts_at = 2 + 2 * years.bounds.len();
+        let n_at = fts_at + 1 + tiers.len();
+        let from = |p: usize| {
+            // CROSS JOIN keeps this order: the FTS cursor drives and each hit is looked up by
+            // id (left to itself the planner may walk the community's members and run the FTS
+            // query once per member), in the small index of approved members' filter columns
+            // rather than in the wide rows.
+            format!(
+                "FROM member_search s \
+                 CROSS JOIN members m INDEXED BY members_search_filter ON m.id = s.rowid \
+                 WHERE s.member_search MATCH ${p} AND m.community_id = $1 \
+                 AND m.status = 'approved'{}",
+                years.sql(2, false)
+            )
+        };
+        let mut sql = format!(
+            "WITH cnt(n) AS (SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {})), ",
+            from(fts_at),
+            cap + 1
+        );
+        for (i, (_, runs)) in tiers.iter().enumerate() {
+            // A later tier runs only when the earlier ones are short of the page. The condition
+            // is in the LIMIT (0 when it fails), which SQLite checks before walking anything.
+            let earlier = (0..i)
+                .map(|j| format!(" AND (SELECT COUNT(*) FROM t{j}) < ${n_at}"))
+                .collect::<String>();
+            sql.push_str(&format!(
+                "t{i} AS (SELECT s.rowid AS id {} ORDER BY s.rowid DESC \
+                 LIMIT CASE WHEN {runs}{earlier} THEN ${n_at} ELSE 0 END), ",
+                from(fts_at + 1 + i)
+            ));
+        }
+        let union = (0..tiers.len())
+            .map(|i| format!("SELECT id, {i} FROM t{i}"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        sql.push_str(&format!(
+            concat!(
+                "page(id, tier) AS ({union}) SELECT (SELECT n FROM cnt) AS found, ",
+                member_columns!(),
+                " FROM page p CROSS JOIN members m ON m.id = p.id \
+                 ORDER BY p.tier, p.id DESC LIMIT ${limit} OFFSET ${offset}"
+            ),
+            union = union,
+            limit = n_at + 1,
+            offset = n_at + 2,
+        ));
+        let mut q = years.bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community));
+        for fts in std::iter::once(&all).chain(tiers.iter().map(|(fts, _)| fts)) {
+            q = q.bind(fts.clone());
+        }
+        let rows = q
+            .bind(i64::from(offset) + i64::from(limit))
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(&self.pool)
+            .await?;
+        let found = match rows.first() {
+            Some(row) => row.try_get::<i64, _>("found")?,
+            None if offset == 0 && limit > 0 => 0,
+            // Past the last page (or no page asked for): count on its own.
+            None => {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {})",
+                    from(fts_at),
+                    SEARCH_COUNT_LIMIT + 1
+                );
+                let q = years.bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community));
+                q.bind(all).fetch_one(&self.pool).await?.try_get(0)?
+            }
+        };
+        Self::page(&rows, found)
+    }
+
+    /// Year ranges alone: count first (in the ranges' index), then either walk the community
+    /// newest first testing each member's years (many matches: the page is near) or read the
+    /// matches from the ranges' index and sort them (few).
+    async fn years_page(
+        &self,
+        community: CommunityId,
+        years: &Years,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<SearchPage> {
+        let mut conn = self.pool.acquire().await?;
+        let from = |walk| {
+            format!(
+                "FROM members m WHERE m.community_id = $1 AND m.status = 'approved'{}",
+                years.sql(2, walk)
+            )
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {})",
+            from(false),
+            SEARCH_COUNT_LIMIT + 1
+        );
+        let q = years.bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community));
+        let found: i64 = q.fetch_one(&mut *conn).await?.try_get(0)?;
+        if found == 0 {
+            return Self::page(&[], 0);
+        }
+        let n_at = 2 + 2 * years.bounds.len();
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                member_columns!(),
+                " FROM (SELECT m.id {from} ORDER BY m.id DESC LIMIT ${limit} OFFSET ${offset}) p \
+                 CROSS JOIN members m ON m.id = p.id ORDER BY m.id DESC"
+            ),
+            from = from(found > SEARCH_COUNT_LIMIT as i64),
+            limit = n_at,
+            offset = n_at + 1,
+        );
+        let rows = years
+            .bind(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community))
+            .bind(i64::from(limit))
+            .bind(i64::from(offset))
+            .fetch_all(&mut *conn)
+            .await?;
+        Self::page(&rows, found)
+    }
+
+    /// Whether a search in `community` should carry the community's term in its FTS query.
+    /// The index holds every community; the term keeps a small community's search from walking
+    /// the hits of the others, but in a community holding most of the directory it would only
+    /// add the walk of its own huge doclist: there the join on `community_id` filters instead.
+    async fn scope_by_term(&self, community: CommunityId) -> StoreResult<bool> {
+        if let Some((majority, at)) = self.majority.lock().expect("lock").get(&community)
+            && at.elapsed() < MAJORITY_TTL
+        {
+            return Ok(!majority);
+        }
+        let (mine, all): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM members WHERE community_id = $1), \
+             (SELECT COUNT(*) FROM members)",
+        )
         .bind(community)
-        .bind(query.left.map(|r| r.0))
-        .bind(query.left.map(|r| r.1))
-        .bind(query.joined.map(|r| r.0))
-        .bind(query.joined.map(|r| r.1))
-        .bind(i64::from(limit))
-        .bind(i64::from(offset))
-        .fetch_all(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        Self::page_from_rows(&rows)
+        let majority = 2 * mine > all;
+        self.majority
+            .lock()
+            .expect("lock")
+            .insert(community, (majority, Instant::now()));
+        Ok(!majority)
+    }
+
+    fn page(rows: &[SqliteRow], found: i64) -> StoreResult<SearchPage> {
+        let found = u64::try_from(found).unwrap_or(0);
+        Ok(SearchPage {
+            members: rows
+                .iter()
+                .map(Self::member_from_row)
+                .collect::<Result<_, _>>()?,
+            total: found.min(SEARCH_COUNT_LIMIT),
+            total_exact: found <= SEARCH_COUNT_LIMIT,
+        })
     }
 }
 
-/// `"cm_1" AND "佐藤" AND "rust"*`: every term quoted (so user text is never FTS syntax).
-fn fts5_query(community: CommunityId, terms: &[QueryTerm]) -> String {
-    let mut q = format!("\"{}\"", Document::community_term(community));
-    for t in terms {
-        q.push_str(" AND \"");
-        q.push_str(&t.text.replace('"', "\"\""));
-        q.push('"');
-        if t.prefix {
-            q.push('*');
+/// The inclusive year ranges of a query, as SQL conditions on `m`.
+struct Years {
+    bounds: Vec<(&'static str, i32, i32)>,
+}
+
+impl Years {
+    fn of(query: &SearchQuery) -> Years {
+        let mut bounds = Vec::new();
+        if let Some((from, to)) = query.left {
+            bounds.push(("m.left_year", from, to));
         }
+        if let Some((from, to)) = query.joined {
+            bounds.push(("m.joined_year", from, to));
+        }
+        Years { bounds }
+    }
+
+    /// ` AND m.left_year BETWEEN $n AND $n+1 …` from parameter `first` on; `walk` keeps them
+    /// off their indexes (`+`), so the query follows the id order instead.
+    fn sql(&self, first: usize, walk: bool) -> String {
+        let mut sql = String::new();
+        for (i, (column, _, _)) in self.bounds.iter().enumerate() {
+            let n = first + 2 * i;
+            let plus = if walk { "+" } else { "" };
+            sql.push_str(&format!(" AND {plus}{column} BETWEEN ${n} AND ${}", n + 1));
+        }
+        sql
+    }
+
+    fn bind<'q>(
+        &self,
+        mut q: sqlx::query::Query<'q, Sqlite, SqliteArguments>,
+    ) -> sqlx::query::Query<'q, Sqlite, SqliteArguments> {
+        for (_, from, to) in &self.bounds {
+            q = q.bind(*from).bind(*to);
+        }
+        q
+    }
+}
+
+/// `"佐藤"`, `"internationalization"*`: quoted, so user text is never FTS5 syntax.
+fn fts5_term(t: &QueryTerm) -> String {
+    let mut q = format!("\"{}\"", t.text.replace('"', "\"\""));
+    if t.prefix {
+        q.push('*');
     }
     q
+}
+
+/// `(a AND b AND c)`.
+fn fts5_and(parts: impl IntoIterator<Item = String>) -> String {
+    format!("({})", parts.into_iter().collect::<Vec<_>>().join(" AND "))
 }
 
 impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "");
