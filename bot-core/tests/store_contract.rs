@@ -18,7 +18,9 @@ use bot_core::domain::{
 use bot_core::i18n::Locale;
 use bot_core::jobs::{Job, JobState, NewJob, Payload, Target};
 use bot_core::reply::{ButtonStyle, Reply};
-use bot_core::store::{NewCommunity, NewMember, PgStore, SearchQuery, SqliteStore, Store};
+use bot_core::store::{
+    NewCommunity, NewMember, PgStore, SEARCH_COUNT_LIMIT, SearchQuery, SqliteStore, Store,
+};
 use bot_core::testing::{TempPostgres, TempSqlite};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -158,6 +160,7 @@ contract! {
     search_is_isolated_by_community => check_search_isolation;
     search_ranks_name_above_bio => check_search_ranking;
     search_full_name_without_space => check_search_full_name_without_space;
+    search_counts_up_to_the_limit_then_pages_newest_first => check_search_count_limit;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1202,6 +1205,85 @@ async fn check_search_full_name_without_space(store: &dyn Store, _raw: &Raw) {
     assert_eq!(
         found(store, c, &text("佐藤洋介")).await,
         set(&["佐藤 洋介"])
+    );
+}
+
+/// Past `SEARCH_COUNT_LIMIT` matches the store stops counting ("200+"), and pages run newest
+/// first without repeats; at or under it the count is exact. Browsing (no query) is the same.
+async fn check_search_count_limit(store: &dyn Store, _raw: &Raw) {
+    let c = community(store, "guild").await;
+    let limit = SEARCH_COUNT_LIMIT as usize;
+    let skilled = |i: usize, skill: &str| Profile {
+        skills: vec![skill.into()],
+        ..named(&format!("Member {i}"))
+    };
+    let mut rust = Vec::new();
+    for i in 0..limit + 5 {
+        let m = add(
+            store,
+            c,
+            &format!("r{i}"),
+            MemberStatus::Approved,
+            skilled(i, "Rust"),
+        )
+        .await;
+        rust.push(m.id);
+    }
+    for i in 0..limit {
+        add(
+            store,
+            c,
+            &format!("g{i}"),
+            MemberStatus::Approved,
+            skilled(i, "Go"),
+        )
+        .await;
+    }
+    add(
+        store,
+        c,
+        "waiting",
+        MemberStatus::Pending,
+        skilled(0, "Rust"),
+    )
+    .await;
+    let newest_rust: Vec<MemberId> = rust.iter().rev().copied().collect();
+
+    let mut seen = Vec::new();
+    for offset in [0, 10, 20] {
+        let page = store
+            .search(c, &text("rust"), 10, offset)
+            .await
+            .expect("search");
+        assert_eq!(page.total, SEARCH_COUNT_LIMIT, "count stops at the limit");
+        assert!(!page.total_exact, "more than the limit is not exact");
+        seen.extend(ids(&page.members));
+    }
+    assert_eq!(
+        seen,
+        newest_rust[..30],
+        "pages run newest first, no repeats"
+    );
+
+    let page = store.search(c, &text("go"), 10, 0).await.expect("search");
+    assert_eq!((page.total, page.total_exact), (SEARCH_COUNT_LIMIT, true));
+
+    let everyone = store
+        .search(c, &SearchQuery::default(), 10, 0)
+        .await
+        .expect("browse");
+    assert!(!everyone.total_exact);
+    assert_eq!(everyone.total, SEARCH_COUNT_LIMIT);
+    assert_eq!(everyone.members.len(), 10);
+    assert!(
+        everyone.members.windows(2).all(|w| w[0].id > w[1].id),
+        "browsing is newest first"
+    );
+    assert!(
+        everyone
+            .members
+            .iter()
+            .all(|m| m.status == MemberStatus::Approved)
     );
 }
 

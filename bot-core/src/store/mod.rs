@@ -5,7 +5,9 @@
 mod events;
 mod postgres;
 mod rows;
+mod search_sql;
 mod shared;
+mod slack;
 mod social;
 mod sqlite;
 
@@ -14,6 +16,7 @@ use chrono::{DateTime, Utc};
 
 pub use events::{EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
 pub use postgres::PgStore;
+pub use slack::{SlackInstallation, SlackStore};
 pub use social::{JobsForIntro, SocialStore};
 pub use sqlite::SqliteStore;
 
@@ -91,7 +94,7 @@ pub struct SearchPage {
 }
 
 #[async_trait]
-pub trait Store: EventStore + SocialStore + Send + Sync {
+pub trait Store: EventStore + SocialStore + SlackStore + Send + Sync {
     /// The community that owns a platform space, created with `defaults` on first sight.
     async fn community_for_space(
         &self,

@@ -1,18 +1,17 @@
 //! PostgreSQL: for several bot instances sharing state. A GIN-indexed tsvector built from our
 //! own terms for the directory (approved members only); `FOR UPDATE SKIP LOCKED` so instances never claim the same job.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, Row};
 
 use super::rows::member_columns;
+use super::search_sql::{Majority, Years};
 use super::shared::impl_store;
 use super::{SEARCH_COUNT_LIMIT, SearchPage, SearchQuery, StoreResult};
 use crate::domain::{CommunityId, Member, MemberId};
-use crate::search::{self, Document, INDEX_VERSION, QueryTerm};
+use crate::search::{self, Document, QueryTerm};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -21,11 +20,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Which communities hold most of the directory, and since when we know (see
     /// `scope_by_term`).
-    majority: Arc<Mutex<HashMap<CommunityId, (bool, Instant)>>>,
+    majority: Majority,
 }
-
-/// How long `PgStore::majority` answers stay fresh: communities grow slowly.
-const MAJORITY_TTL: Duration = Duration::from_secs(300);
 
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
@@ -37,7 +33,7 @@ impl PgStore {
         MIGRATOR.run(&pool).await?;
         let store = PgStore {
             pool,
-            majority: Arc::default(),
+            majority: Majority::default(),
         };
         store.reindex_search().await?;
         Ok(store)
@@ -69,45 +65,6 @@ impl PgStore {
         Ok(())
     }
 
-    /// Rebuild every search document written under an older [`INDEX_VERSION`] (the
-    /// tokenizer changed), with the same `write_search` as every other write. Instances that
-    /// start together may both do it; the result is the same.
-    async fn reindex_search(&self) -> StoreResult<()> {
-        let version: i64 = sqlx::query_scalar("SELECT version FROM search_index_version")
-            .fetch_one(&self.pool)
-            .await?;
-        if version >= INDEX_VERSION {
-            return Ok(());
-        }
-        let mut after: MemberId = 0;
-        loop {
-            let mut tx = self.pool.begin().await?;
-            let rows = sqlx::query(concat!(
-                "SELECT ",
-                member_columns!(),
-                " FROM members m WHERE m.id > $1 ORDER BY m.id LIMIT 500"
-            ))
-            .bind(after)
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in &rows {
-                let member = Self::member_from_row(row)?;
-                Self::write_search(&mut tx, &member).await?;
-                after = member.id;
-            }
-            if rows.is_empty() {
-                sqlx::query("UPDATE search_index_version SET version = $1")
-                    .bind(INDEX_VERSION)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            if rows.is_empty() {
-                return Ok(());
-            }
-        }
-    }
-
     /// Two statements. The count, up to the limit, planned with its values (not as a generic
     /// prepared plan): whether to look the terms up in the GIN index or walk the community
     /// newest first testing each row, until the limit, depends on how common they are. Then
@@ -123,9 +80,6 @@ impl PgStore {
     ) -> StoreResult<SearchPage> {
         let terms = query.terms();
         let years = Years::of(query);
-        if terms.is_empty() && years.bounds.is_empty() {
-            return self.browse_page(community, query, limit, offset).await;
-        }
         let text = search::query_terms(&query.text);
         let filters = &terms[text.len()..];
         let cm = if !terms.is_empty() && self.scope_by_term(community).await? {
@@ -253,84 +207,6 @@ impl PgStore {
             .await?;
         Self::page(&rows, found)
     }
-
-    /// Whether a search in `community` should carry the community's term in its tsquery. The
-    /// GIN index holds every community; the term keeps a small community's search from
-    /// visiting the others' matches in the heap, but in a community holding most of the
-    /// directory it would only add its own huge posting list to every lookup: there the
-    /// `community_id` condition filters instead.
-    async fn scope_by_term(&self, community: CommunityId) -> StoreResult<bool> {
-        if let Some((majority, at)) = self.majority.lock().expect("lock").get(&community)
-            && at.elapsed() < MAJORITY_TTL
-        {
-            return Ok(!majority);
-        }
-        let (mine, all): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM members WHERE community_id = $1), \
-             (SELECT COUNT(*) FROM members)",
-        )
-        .bind(community)
-        .fetch_one(&self.pool)
-        .await?;
-        let majority = 2 * mine > all;
-        self.majority
-            .lock()
-            .expect("lock")
-            .insert(community, (majority, Instant::now()));
-        Ok(!majority)
-    }
-
-    fn page(rows: &[PgRow], found: i64) -> StoreResult<SearchPage> {
-        let found = u64::try_from(found).unwrap_or(0);
-        Ok(SearchPage {
-            members: rows
-                .iter()
-                .map(Self::member_from_row)
-                .collect::<Result<_, _>>()?,
-            total: found.min(SEARCH_COUNT_LIMIT),
-            total_exact: found <= SEARCH_COUNT_LIMIT,
-        })
-    }
-}
-
-/// The inclusive year ranges of a query, as SQL conditions on `m`.
-struct Years {
-    bounds: Vec<(&'static str, i32, i32)>,
-}
-
-impl Years {
-    fn of(query: &SearchQuery) -> Years {
-        let mut bounds = Vec::new();
-        if let Some((from, to)) = query.left {
-            bounds.push(("m.left_year", from, to));
-        }
-        if let Some((from, to)) = query.joined {
-            bounds.push(("m.joined_year", from, to));
-        }
-        Years { bounds }
-    }
-
-    /// ` AND m.left_year BETWEEN $n AND $n+1 …` from parameter `first` on; `walk` keeps them
-    /// off their indexes (`+ 0`).
-    fn sql(&self, first: usize, walk: bool) -> String {
-        let mut sql = String::new();
-        for (i, (column, _, _)) in self.bounds.iter().enumerate() {
-            let n = first + 2 * i;
-            let plus = if walk { " + 0" } else { "" };
-            sql.push_str(&format!(" AND {column}{plus} BETWEEN ${n} AND ${}", n + 1));
-        }
-        sql
-    }
-
-    fn bind<'q>(
-        &self,
-        mut q: sqlx::query::Query<'q, Postgres, PgArguments>,
-    ) -> sqlx::query::Query<'q, Postgres, PgArguments> {
-        for (_, from, to) in &self.bounds {
-            q = q.bind(*from).bind(*to);
-        }
-        q
-    }
 }
 
 /// `'佐藤'`, `'internationalization':*` as tsquery input: quoted lexemes are taken literally,
@@ -358,3 +234,4 @@ impl_store!(
 super::events::impl_event_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 
 super::social::impl_social_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+super::slack::impl_slack_store!(PgStore, sqlx::postgres::PgRow);

@@ -21,22 +21,6 @@ macro_rules! member_columns {
 }
 pub(crate) use member_columns;
 
-/// Optional inclusive year ranges on `left_year` and `joined_year`, bound as four parameters
-/// starting at `$2` (NULL = no filter). CAST gives PostgreSQL the parameter types.
-macro_rules! year_ranges {
-    (2) => {
-        "AND (CAST($2 AS INTEGER) IS NULL OR m.left_year BETWEEN CAST($2 AS INTEGER) \
-         AND CAST($3 AS INTEGER)) AND (CAST($4 AS INTEGER) IS NULL OR m.joined_year BETWEEN \
-         CAST($4 AS INTEGER) AND CAST($5 AS INTEGER))"
-    };
-    (3) => {
-        "AND (CAST($3 AS INTEGER) IS NULL OR m.left_year BETWEEN CAST($3 AS INTEGER) \
-         AND CAST($4 AS INTEGER)) AND (CAST($5 AS INTEGER) IS NULL OR m.joined_year BETWEEN \
-         CAST($5 AS INTEGER) AND CAST($6 AS INTEGER))"
-    };
-}
-pub(crate) use year_ranges;
-
 /// Raw member columns as read from either backend.
 pub(crate) struct MemberColumns {
     pub id: i64,

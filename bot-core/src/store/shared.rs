@@ -132,49 +132,81 @@ macro_rules! impl_store {
                 row.as_ref().map(Self::member_from_row).transpose()
             }
 
-            /// Approved members without any search term: newest first, ranges applied.
-            async fn browse_page(
-                &self,
-                community: $crate::domain::CommunityId,
-                query: &$crate::store::SearchQuery,
-                limit: u32,
-                offset: u32,
-            ) -> $crate::store::StoreResult<$crate::store::SearchPage> {
-                let rows = sqlx::query(concat!(
-                    "SELECT ",
-                    $crate::store::rows::member_columns!(),
-                    ", COUNT(*) OVER () AS total FROM members m \
-                     WHERE m.community_id = $1 AND m.status = 'approved' ",
-                    $crate::store::rows::year_ranges!(2),
-                    " ORDER BY m.created_at DESC, m.id DESC LIMIT $6 OFFSET $7"
-                ))
-                .bind(community)
-                .bind(query.left.map(|r| r.0))
-                .bind(query.left.map(|r| r.1))
-                .bind(query.joined.map(|r| r.0))
-                .bind(query.joined.map(|r| r.1))
-                .bind(i64::from(limit))
-                .bind(i64::from(offset))
-                .fetch_all(&self.pool)
-                .await?;
-                Self::page_from_rows(&rows)
+            /// Rebuild every search document written under an older
+            /// [`crate::search::INDEX_VERSION`] (the tokenizer changed), with the same
+            /// `write_search` as every other write. Instances that start together may both do
+            /// it; the result is the same.
+            async fn reindex_search(&self) -> $crate::store::StoreResult<()> {
+                let version: i64 = sqlx::query_scalar("SELECT version FROM search_index_version")
+                    .fetch_one(&self.pool)
+                    .await?;
+                if version >= $crate::search::INDEX_VERSION {
+                    return Ok(());
+                }
+                let mut after: $crate::domain::MemberId = 0;
+                loop {
+                    let mut tx = self.pool.begin().await?;
+                    let rows = sqlx::query(concat!(
+                        "SELECT ",
+                        $crate::store::rows::member_columns!(),
+                        " FROM members m WHERE m.id > $1 ORDER BY m.id LIMIT 500"
+                    ))
+                    .bind(after)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for row in &rows {
+                        let member = Self::member_from_row(row)?;
+                        Self::write_search(&mut tx, &member).await?;
+                        after = member.id;
+                    }
+                    if rows.is_empty() {
+                        sqlx::query("UPDATE search_index_version SET version = $1")
+                            .bind($crate::search::INDEX_VERSION)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    if rows.is_empty() {
+                        return Ok(());
+                    }
+                }
             }
 
-            fn page_from_rows(
+            /// Whether a search in `community` should carry the community's term (see
+            /// `search_sql::Majority`).
+            async fn scope_by_term(
+                &self,
+                community: $crate::domain::CommunityId,
+            ) -> $crate::store::StoreResult<bool> {
+                if let Some(majority) = self.majority.known(community) {
+                    return Ok(!majority);
+                }
+                let (mine, all): (i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM members WHERE community_id = $1), \
+                     (SELECT COUNT(*) FROM members)",
+                )
+                .bind(community)
+                .fetch_one(&self.pool)
+                .await?;
+                let majority = 2 * mine > all;
+                self.majority.remember(community, majority);
+                Ok(!majority)
+            }
+
+            /// A page of member rows, with the matches counted up to the limit.
+            fn page(
                 rows: &[$row],
+                found: i64,
             ) -> $crate::store::StoreResult<$crate::store::SearchPage> {
-                use sqlx::Row;
-                let total: i64 = match rows.first() {
-                    Some(r) => r.try_get("total")?,
-                    None => 0,
-                };
+                let found = u64::try_from(found).unwrap_or(0);
+                let limit = $crate::store::SEARCH_COUNT_LIMIT;
                 Ok($crate::store::SearchPage {
                     members: rows
                         .iter()
                         .map(Self::member_from_row)
                         .collect::<Result<_, _>>()?,
-                    total: u64::try_from(total).unwrap_or(0),
-                    total_exact: true,
+                    total: found.min(limit),
+                    total_exact: found <= limit,
                 })
             }
 

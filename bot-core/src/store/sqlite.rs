@@ -1,22 +1,18 @@
 //! SQLite: the embedded default. One file, WAL, a busy timeout; FTS5 for the directory.
 
-use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
 use super::rows::member_columns;
+use super::search_sql::{Majority, Years};
 use super::shared::impl_store;
 use super::{SEARCH_COUNT_LIMIT, SearchPage, SearchQuery, StoreResult};
 use crate::domain::{CommunityId, Member, MemberId};
-use crate::search::{self, Document, INDEX_VERSION, QueryTerm};
+use crate::search::{self, Document, QueryTerm};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -25,11 +21,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Which communities hold most of the directory, and since when we know (see
     /// `scope_by_term`).
-    majority: Arc<Mutex<HashMap<CommunityId, (bool, Instant)>>>,
+    majority: Majority,
 }
-
-/// How long `SqliteStore::majority` answers stay fresh: communities grow slowly.
-const MAJORITY_TTL: Duration = Duration::from_secs(300);
 
 impl SqliteStore {
     /// Open (creating if missing) and migrate. `url` is `sqlite://path` or a plain path.
@@ -53,7 +46,7 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         let store = SqliteStore {
             pool,
-            majority: Arc::default(),
+            majority: Majority::default(),
         };
         store.reindex_search().await?;
         Ok(store)
@@ -89,44 +82,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Rebuild every search document written under an older [`INDEX_VERSION`] (the
-    /// tokenizer changed), with the same `write_search` as every other write.
-    async fn reindex_search(&self) -> StoreResult<()> {
-        let version: i64 = sqlx::query_scalar("SELECT version FROM search_index_version")
-            .fetch_one(&self.pool)
-            .await?;
-        if version >= INDEX_VERSION {
-            return Ok(());
-        }
-        let mut after: MemberId = 0;
-        loop {
-            let mut tx = self.pool.begin().await?;
-            let rows = sqlx::query(concat!(
-                "SELECT ",
-                member_columns!(),
-                " FROM members m WHERE m.id > $1 ORDER BY m.id LIMIT 500"
-            ))
-            .bind(after)
-            .fetch_all(&mut *tx)
-            .await?;
-            for row in &rows {
-                let member = Self::member_from_row(row)?;
-                Self::write_search(&mut tx, &member).await?;
-                after = member.id;
-            }
-            if rows.is_empty() {
-                sqlx::query("UPDATE search_index_version SET version = $1")
-                    .bind(INDEX_VERSION)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            if rows.is_empty() {
-                return Ok(());
-            }
-        }
-    }
-
     /// One statement: count the matches up to the limit; walk the tiers newest first for the
     /// ids the page needs (with few matches, members whose name has every word of the text,
     /// then the rest; with many, everyone matching); read only the page's members. Every step
@@ -142,9 +97,6 @@ impl SqliteStore {
         let terms = query.terms();
         let years = Years::of(query);
         if terms.is_empty() {
-            if years.bounds.is_empty() {
-                return self.browse_page(community, query, limit, offset).await;
-            }
             return self.years_page(community, &years, limit, offset).await;
         }
         let text = search::query_terms(&query.text);
@@ -256,7 +208,7 @@ impl SqliteStore {
         Self::page(&rows, found)
     }
 
-    /// Year ranges alone: count first (in the ranges' index), then either walk the community
+    /// No terms, year ranges or none (browsing the directory): count first (in the ranges' index), then either walk the community
     /// newest first testing each member's years (many matches: the page is near) or read the
     /// matches from the ranges' index and sort them (few).
     async fn years_page(
@@ -303,83 +255,6 @@ impl SqliteStore {
             .await?;
         Self::page(&rows, found)
     }
-
-    /// Whether a search in `community` should carry the community's term in its FTS query.
-    /// The index holds every community; the term keeps a small community's search from walking
-    /// the hits of the others, but in a community holding most of the directory it would only
-    /// add the walk of its own huge doclist: there the join on `community_id` filters instead.
-    async fn scope_by_term(&self, community: CommunityId) -> StoreResult<bool> {
-        if let Some((majority, at)) = self.majority.lock().expect("lock").get(&community)
-            && at.elapsed() < MAJORITY_TTL
-        {
-            return Ok(!majority);
-        }
-        let (mine, all): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM members WHERE community_id = $1), \
-             (SELECT COUNT(*) FROM members)",
-        )
-        .bind(community)
-        .fetch_one(&self.pool)
-        .await?;
-        let majority = 2 * mine > all;
-        self.majority
-            .lock()
-            .expect("lock")
-            .insert(community, (majority, Instant::now()));
-        Ok(!majority)
-    }
-
-    fn page(rows: &[SqliteRow], found: i64) -> StoreResult<SearchPage> {
-        let found = u64::try_from(found).unwrap_or(0);
-        Ok(SearchPage {
-            members: rows
-                .iter()
-                .map(Self::member_from_row)
-                .collect::<Result<_, _>>()?,
-            total: found.min(SEARCH_COUNT_LIMIT),
-            total_exact: found <= SEARCH_COUNT_LIMIT,
-        })
-    }
-}
-
-/// The inclusive year ranges of a query, as SQL conditions on `m`.
-struct Years {
-    bounds: Vec<(&'static str, i32, i32)>,
-}
-
-impl Years {
-    fn of(query: &SearchQuery) -> Years {
-        let mut bounds = Vec::new();
-        if let Some((from, to)) = query.left {
-            bounds.push(("m.left_year", from, to));
-        }
-        if let Some((from, to)) = query.joined {
-            bounds.push(("m.joined_year", from, to));
-        }
-        Years { bounds }
-    }
-
-    /// ` AND m.left_year BETWEEN $n AND $n+1 …` from parameter `first` on; `walk` keeps them
-    /// off their indexes (`+`), so the query follows the id order instead.
-    fn sql(&self, first: usize, walk: bool) -> String {
-        let mut sql = String::new();
-        for (i, (column, _, _)) in self.bounds.iter().enumerate() {
-            let n = first + 2 * i;
-            let plus = if walk { "+" } else { "" };
-            sql.push_str(&format!(" AND {plus}{column} BETWEEN ${n} AND ${}", n + 1));
-        }
-        sql
-    }
-
-    fn bind<'q>(
-        &self,
-        mut q: sqlx::query::Query<'q, Sqlite, SqliteArguments>,
-    ) -> sqlx::query::Query<'q, Sqlite, SqliteArguments> {
-        for (_, from, to) in &self.bounds {
-            q = q.bind(*from).bind(*to);
-        }
-        q
-    }
 }
 
 /// `"佐藤"`, `"internationalization"*`: quoted, so user text is never FTS5 syntax.
@@ -401,3 +276,4 @@ impl_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow, "");
 super::events::impl_event_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 
 super::social::impl_social_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
+super::slack::impl_slack_store!(SqliteStore, sqlx::sqlite::SqliteRow);

@@ -1,0 +1,80 @@
+//! Search parts both backends share: the year-range conditions and the cache of which
+//! communities hold most of the directory. The full-text parts differ (FTS5 vs GIN) and live
+//! in each backend.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sqlx::query::Query;
+use sqlx::{Database, Encode, Type};
+
+use super::SearchQuery;
+use crate::domain::CommunityId;
+
+/// How long a "does this community hold most of the directory" answer stays fresh:
+/// communities grow slowly.
+const MAJORITY_TTL: Duration = Duration::from_secs(300);
+
+/// Which communities hold most of the directory, and since when we know. A small community's
+/// search carries the community's term (so it never walks the others' matches); in the
+/// majority community the term would only add its own huge posting list to every lookup.
+#[derive(Clone, Default)]
+pub(super) struct Majority(Arc<Mutex<HashMap<CommunityId, (bool, Instant)>>>);
+
+impl Majority {
+    pub fn known(&self, community: CommunityId) -> Option<bool> {
+        let map = self.0.lock().expect("lock");
+        map.get(&community)
+            .filter(|(_, at)| at.elapsed() < MAJORITY_TTL)
+            .map(|(majority, _)| *majority)
+    }
+
+    pub fn remember(&self, community: CommunityId, majority: bool) {
+        let mut map = self.0.lock().expect("lock");
+        map.insert(community, (majority, Instant::now()));
+    }
+}
+
+/// The inclusive year ranges of a query, as SQL conditions on `m`.
+pub(super) struct Years {
+    pub bounds: Vec<(&'static str, i32, i32)>,
+}
+
+impl Years {
+    pub fn of(query: &SearchQuery) -> Years {
+        let mut bounds = Vec::new();
+        if let Some((from, to)) = query.left {
+            bounds.push(("m.left_year", from, to));
+        }
+        if let Some((from, to)) = query.joined {
+            bounds.push(("m.joined_year", from, to));
+        }
+        Years { bounds }
+    }
+
+    /// ` AND m.left_year BETWEEN $n AND $n+1 …` from parameter `first` on; `walk` keeps them
+    /// off their indexes (`+ 0`), so the query follows the id order instead.
+    pub fn sql(&self, first: usize, walk: bool) -> String {
+        let mut sql = String::new();
+        for (i, (column, _, _)) in self.bounds.iter().enumerate() {
+            let n = first + 2 * i;
+            let plus = if walk { " + 0" } else { "" };
+            sql.push_str(&format!(" AND {column}{plus} BETWEEN ${n} AND ${}", n + 1));
+        }
+        sql
+    }
+
+    pub fn bind<'q, DB: Database>(
+        &self,
+        mut q: Query<'q, DB, DB::Arguments>,
+    ) -> Query<'q, DB, DB::Arguments>
+    where
+        i32: Encode<'q, DB> + Type<DB>,
+    {
+        for (_, from, to) in &self.bounds {
+            q = q.bind(*from).bind(*to);
+        }
+        q
+    }
+}
