@@ -19,6 +19,12 @@ struct FileConfig {
     discord_token: Option<String>,
     slack_signing_secret: Option<String>,
     slack_app_token: Option<String>,
+    slack_bot_token: Option<String>,
+    slack_client_id: Option<String>,
+    slack_client_secret: Option<String>,
+    slack_redirect_url: Option<String>,
+    slack_api_url: Option<String>,
+    http_addr: Option<String>,
 }
 
 pub struct Config {
@@ -32,6 +38,15 @@ pub struct Config {
     pub discord_token: Option<String>,
     pub slack_signing_secret: Option<String>,
     pub slack_app_token: Option<String>,
+    /// Single-workspace mode: the bot token, instead of OAuth installs.
+    pub slack_bot_token: Option<String>,
+    pub slack_client_id: Option<String>,
+    pub slack_client_secret: Option<String>,
+    pub slack_redirect_url: Option<String>,
+    /// The Web API base URL (`https://slack.com/api`; a fake in tests).
+    pub slack_api_url: Option<String>,
+    /// Where the HTTP server listens (`ALUMNI_HTTP_ADDR`).
+    pub http_addr: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -47,6 +62,12 @@ impl fmt::Debug for Config {
             .field("discord_token", &secret(&self.discord_token))
             .field("slack_signing_secret", &secret(&self.slack_signing_secret))
             .field("slack_app_token", &secret(&self.slack_app_token))
+            .field("slack_bot_token", &secret(&self.slack_bot_token))
+            .field("slack_client_id", &self.slack_client_id)
+            .field("slack_client_secret", &secret(&self.slack_client_secret))
+            .field("slack_redirect_url", &self.slack_redirect_url)
+            .field("slack_api_url", &self.slack_api_url)
+            .field("http_addr", &self.http_addr)
             .finish()
     }
 }
@@ -122,7 +143,44 @@ impl Config {
             discord_token: env("DISCORD_TOKEN").or(file.discord_token),
             slack_signing_secret: env("SLACK_SIGNING_SECRET").or(file.slack_signing_secret),
             slack_app_token: env("SLACK_APP_TOKEN").or(file.slack_app_token),
+            slack_bot_token: env("SLACK_BOT_TOKEN").or(file.slack_bot_token),
+            slack_client_id: env("SLACK_CLIENT_ID").or(file.slack_client_id),
+            slack_client_secret: env("SLACK_CLIENT_SECRET").or(file.slack_client_secret),
+            slack_redirect_url: env("SLACK_REDIRECT_URL").or(file.slack_redirect_url),
+            slack_api_url: env("SLACK_API_URL").or(file.slack_api_url),
+            http_addr: env("ALUMNI_HTTP_ADDR").or(file.http_addr),
         })
+    }
+
+    /// The Slack adapter's settings, when a signing secret or an app token is set.
+    pub fn slack(&self) -> Result<Option<alumni_slack::SlackConfig>> {
+        if self.slack_signing_secret.is_none() && self.slack_app_token.is_none() {
+            return Ok(None);
+        }
+        let mut slack =
+            alumni_slack::SlackConfig::new(self.slack_signing_secret.clone().unwrap_or_default());
+        slack.bot_token = self.slack_bot_token.clone();
+        slack.client_id = self.slack_client_id.clone();
+        slack.client_secret = self.slack_client_secret.clone();
+        slack.redirect_url = self.slack_redirect_url.clone();
+        slack.app_token = self.slack_app_token.clone();
+        if let Some(url) = &self.slack_api_url {
+            slack.api_url = url.clone();
+        }
+        if let Some(addr) = &self.http_addr {
+            slack.http_addr = addr.parse().with_context(|| {
+                format!("ALUMNI_HTTP_ADDR {addr:?} is not an address such as 0.0.0.0:3000")
+            })?;
+        }
+        if slack.bot_token.is_none() && slack.client_id.is_none() {
+            bail!(
+                "Slack needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth install)"
+            );
+        }
+        if slack.client_id.is_some() != slack.client_secret.is_some() {
+            bail!("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together");
+        }
+        Ok(Some(slack))
     }
 
     pub fn has_platform(&self) -> bool {

@@ -4,6 +4,7 @@ mod config;
 mod db;
 mod file_messenger;
 mod shell;
+mod slack;
 
 use std::sync::Arc;
 
@@ -100,10 +101,13 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Cmd::Run => {
+            if let Some(slack) = config.slack()? {
+                return slack::run(&config, slack).await;
+            }
             if config.has_platform() {
                 bail!(
-                    "DISCORD_TOKEN / SLACK_SIGNING_SECRET / SLACK_APP_TOKEN are set, but this build \
-                     has no Discord or Slack adapter yet; unset them to use the shell"
+                    "DISCORD_TOKEN is set, but this build has no Discord adapter yet; unset it \
+                     to use the shell"
                 );
             }
             run_shell(&config, None).await

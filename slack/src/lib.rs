@@ -1,7 +1,25 @@
-//! The Slack adapter. So far its platform-independent parts, tested on their own: request
-//! signature verification (`signature`) and rendering a core `Reply` as Block Kit (`blocks`).
-//! The HTTP endpoints, Socket Mode, OAuth install and the Web API `Messenger` (slack-morphism)
-//! build on these in the Slack issue.
+//! The Slack adapter: slash commands, interactivity (buttons, modals), Events API (App Home,
+//! welcomes, uninstalls), OAuth install to many workspaces, and the Web API `Messenger`.
+//!
+//! - `signature`: v0 request signatures, checked before anything reads a request.
+//! - `blocks`, `modal`: a core `Reply` as Block Kit; a `Form` as a modal and back.
+//! - `app`: what each input does, whatever transport brought it.
+//! - `http`: the axum router (`/slack/*`, `/healthz`).
+//! - `api`, `tokens`, `messenger`: Web API calls (slack-morphism's hyper client), which token a
+//!   workspace uses, and the scheduler's deliveries.
 
+pub mod api;
+pub mod app;
 pub mod blocks;
+pub mod config;
+pub mod http;
+pub mod messenger;
+pub mod modal;
 pub mod signature;
+pub mod socket;
+pub mod tokens;
+
+pub use api::SlackApi;
+pub use app::SlackApp;
+pub use config::SlackConfig;
+pub use messenger::SlackMessenger;

@@ -118,6 +118,12 @@ impl Core {
         &self.clock
     }
 
+    /// What a community starts with when a new space is first seen (adapters that create the
+    /// community before anyone types, e.g. on a Slack install).
+    pub fn community_defaults(&self) -> &NewCommunity {
+        &self.config.community_defaults
+    }
+
     /// Notified whenever a command wrote jobs; the scheduler waits on it.
     pub fn jobs_written(&self) -> Arc<Notify> {
         self.jobs_written.clone()

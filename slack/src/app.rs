@@ -1,0 +1,410 @@
+//! What the adapter does with each kind of Slack input, independent of how it arrived (HTTP
+//! request or Socket Mode envelope): slash commands, interactions (buttons, modal submissions)
+//! and Events API callbacks. Each turns into an `Actor` plus a text line or action id for the
+//! core, and the `Reply` goes back as Block Kit.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bot_core::domain::{Identity, Platform};
+use bot_core::i18n::Locale;
+use bot_core::reply::Reply;
+use bot_core::service::{Actor, Core};
+use bot_core::store::NewCommunity;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, SlackApi};
+use crate::blocks;
+use crate::config::SlackConfig;
+use crate::modal;
+use crate::tokens::Tokens;
+
+/// Slack wants an answer within 3 s; past this the command is acknowledged and finished later
+/// through `response_url`.
+pub const INLINE_BUDGET: Duration = Duration::from_millis(2000);
+/// How long a looked-up locale / admin flag is trusted.
+const PROFILE_TTL: Duration = Duration::from_secs(3600);
+
+/// The commands the app registers; anything else is refused rather than guessed.
+pub const COMMANDS: &[&str] = &["/alumni", "/event", "/intro", "/coffee"];
+
+/// A slash command as Slack posts it (form fields).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SlashCommand {
+    pub team_id: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub user_name: String,
+    pub command: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub response_url: String,
+    #[serde(default)]
+    pub trigger_id: String,
+    #[serde(default)]
+    pub channel_id: String,
+}
+
+#[derive(Clone)]
+struct Profile {
+    handle: String,
+    locale: Option<Locale>,
+    admin: bool,
+    at: std::time::Instant,
+}
+
+pub struct SlackApp {
+    pub core: Arc<Core>,
+    pub api: Arc<SlackApi>,
+    pub config: SlackConfig,
+    pub tokens: Tokens,
+    /// users.info results by (team, user), so a command costs no extra call.
+    profiles: Mutex<HashMap<(String, String), Profile>>,
+}
+
+impl SlackApp {
+    pub fn new(core: Arc<Core>, api: Arc<SlackApi>, config: SlackConfig) -> Arc<SlackApp> {
+        let tokens = Tokens::new(core.store().clone(), config.bot_token.clone());
+        Arc::new(SlackApp {
+            core,
+            api,
+            config,
+            tokens,
+            profiles: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The actor for a Slack user: handle, locale and workspace-admin flag from `users.info`
+    /// (cached); without a token or on failure, what the payload said.
+    pub async fn actor(&self, team: &str, user: &str, handle_hint: &str) -> Actor {
+        let key = (team.to_owned(), user.to_owned());
+        let cached = self
+            .profiles
+            .lock()
+            .expect("profile cache")
+            .get(&key)
+            .filter(|p| p.at.elapsed() < PROFILE_TTL)
+            .cloned();
+        let profile = match cached {
+            Some(p) => Some(p),
+            None => self.look_up(team, user).await.inspect(|p| {
+                self.profiles
+                    .lock()
+                    .expect("profile cache")
+                    .insert(key, p.clone());
+            }),
+        };
+        let handle = match &profile {
+            Some(p) if !p.handle.is_empty() => p.handle.clone(),
+            _ if !handle_hint.is_empty() => handle_hint.to_owned(),
+            _ => user.to_owned(),
+        };
+        Actor {
+            identity: Identity {
+                platform: Platform::Slack,
+                space_id: team.to_owned(),
+                user_id: user.to_owned(),
+                handle,
+            },
+            locale: profile.as_ref().and_then(|p| p.locale),
+            platform_admin: profile.is_some_and(|p| p.admin),
+        }
+    }
+
+    async fn look_up(&self, team: &str, user: &str) -> Option<Profile> {
+        let token = self.tokens.for_team(team).await?;
+        let info = self
+            .api
+            .get(
+                &token,
+                "users.info",
+                &[("user", user), ("include_locale", "true")],
+            )
+            .await
+            .map_err(|e| tracing::warn!(error = %e, "users.info failed"))
+            .ok()?;
+        let u = &info["user"];
+        Some(Profile {
+            handle: u["name"].as_str().unwrap_or_default().to_owned(),
+            locale: u["locale"].as_str().and_then(Locale::from_tag),
+            admin: u["is_admin"].as_bool().unwrap_or(false)
+                || u["is_owner"].as_bool().unwrap_or(false),
+            at: std::time::Instant::now(),
+        })
+    }
+
+    /// A slash command: the JSON body to answer Slack with (possibly just an acknowledgement,
+    /// with the reply following through `response_url`).
+    pub async fn command(self: &Arc<Self>, cmd: SlashCommand) -> Value {
+        if !COMMANDS.contains(&cmd.command.as_str()) {
+            return json!({ "response_type": "ephemeral", "text": format!("Unknown command {}", cmd.command) });
+        }
+        let app = self.clone();
+        let work = tokio::spawn(async move {
+            let actor = app.actor(&cmd.team_id, &cmd.user_id, &cmd.user_name).await;
+            let line = format!("{} {}", cmd.command, cmd.text.trim());
+            let reply = app.core.handle_text(&actor, line.trim()).await;
+            (app, cmd, reply)
+        });
+        let finish = |app: Arc<SlackApp>, cmd: SlashCommand, reply: Reply| async move {
+            if let (Some(form), false) = (&reply.form, cmd.trigger_id.is_empty()) {
+                app.open_modal(&cmd.team_id, &cmd.trigger_id, form, &reply)
+                    .await;
+                return None;
+            }
+            Some(response(&reply))
+        };
+        let mut work = work;
+        match tokio::time::timeout(INLINE_BUDGET, &mut work).await {
+            Ok(Ok((app, cmd, reply))) => finish(app, cmd, reply).await.unwrap_or_else(|| json!({})),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "slash command task failed");
+                json!({ "response_type": "ephemeral", "text": "Something went wrong." })
+            }
+            Err(_) => {
+                // Too slow to answer inline: acknowledge now, finish through response_url.
+                tokio::spawn(async move {
+                    let Ok((app, cmd, reply)) = work.await else {
+                        return;
+                    };
+                    let url = cmd.response_url.clone();
+                    if let Some(body) = finish(app.clone(), cmd, reply).await
+                        && let Err(e) = app.api.respond(&url, &body).await
+                    {
+                        tracing::warn!(error = %e, "posting a late reply to response_url");
+                    }
+                });
+                json!({ "response_type": "ephemeral", "text": "…" })
+            }
+        }
+    }
+
+    /// Open a modal for a core `Form` (join, profile edit, event create).
+    pub async fn open_modal(
+        &self,
+        team: &str,
+        trigger_id: &str,
+        form: &bot_core::reply::Form,
+        reply: &Reply,
+    ) {
+        let Some(token) = self.tokens.for_team(team).await else {
+            tracing::warn!(team, "no token to open a modal");
+            return;
+        };
+        let body = json!({ "trigger_id": trigger_id, "view": modal::view(form, reply) });
+        if let Err(e) = self.api.post(&token, "views.open", &body).await {
+            tracing::warn!(error = %e, "views.open failed");
+        }
+    }
+
+    /// An interaction payload (the JSON in `payload=`). Returns the HTTP body Slack expects
+    /// right away: `None` for an empty 200.
+    pub async fn interaction(self: &Arc<Self>, payload: Value) -> Option<Value> {
+        let team = payload["team"]["id"]
+            .as_str()
+            .or(payload["user"]["team_id"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let user = payload["user"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let hint = payload["user"]["username"]
+            .as_str()
+            .or(payload["user"]["name"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        match payload["type"].as_str() {
+            Some("block_actions") => {
+                let app = self.clone();
+                // Buttons are answered through response_url / views, so the 200 goes back now.
+                tokio::spawn(async move { app.block_actions(&team, &user, &hint, payload).await });
+                None
+            }
+            Some("view_submission") => {
+                let actor = self.actor(&team, &user, &hint).await;
+                self.view_submission(&actor, &payload).await
+            }
+            _ => None,
+        }
+    }
+
+    async fn block_actions(&self, team: &str, user: &str, hint: &str, payload: Value) {
+        let actor = self.actor(team, user, hint).await;
+        let Some(actions) = payload["actions"].as_array() else {
+            return;
+        };
+        for action in actions {
+            let id = action["action_id"].as_str().unwrap_or_default();
+            let reply = self.core.handle_action(&actor, id).await;
+            if let (Some(form), Some(trigger)) = (&reply.form, payload["trigger_id"].as_str()) {
+                self.open_modal(team, trigger, form, &reply).await;
+                continue;
+            }
+            if payload["view"]["type"].as_str() == Some("home") {
+                // A button in App Home: show the result in the app's DM and refresh the Home.
+                self.post_to_user(team, user, &reply).await;
+                self.publish_home(team, user).await;
+                continue;
+            }
+            match payload["response_url"].as_str() {
+                Some(url) => {
+                    let mut body = blocks::message(&reply);
+                    if reply.ephemeral {
+                        body["response_type"] = json!("ephemeral");
+                        body["replace_original"] = json!(false);
+                    } else {
+                        body["replace_original"] = json!(true);
+                    }
+                    if let Err(e) = self.api.respond(url, &body).await {
+                        tracing::warn!(error = %e, "answering a button through response_url");
+                    }
+                }
+                None => self.post_to_user(team, user, &reply).await,
+            }
+        }
+    }
+
+    async fn view_submission(&self, actor: &Actor, payload: &Value) -> Option<Value> {
+        let view = &payload["view"];
+        let (line, keys) = modal::submission_line(view)?;
+        let reply = self.core.handle_text(actor, &line).await;
+        if reply.error {
+            // Shown on the field in the modal, which stays open.
+            let key = modal::field_for_error(&keys, &reply.text);
+            let mut errors = serde_json::Map::new();
+            errors.insert(key, json!(modal::field_error_text(&reply.text)));
+            return Some(json!({ "response_action": "errors", "errors": errors }));
+        }
+        self.post_to_user(&actor.identity.space_id, &actor.identity.user_id, &reply)
+            .await;
+        None
+    }
+
+    /// A message in the app's DM with this user.
+    pub async fn post_to_user(&self, team: &str, user: &str, reply: &Reply) {
+        let Some(token) = self.tokens.for_team(team).await else {
+            return;
+        };
+        let mut body = blocks::message(reply);
+        body["channel"] = json!(user);
+        if let Err(e) = self.api.post(&token, "chat.postMessage", &body).await {
+            tracing::warn!(error = %e, "posting to a user");
+        }
+    }
+
+    /// An Events API envelope (already verified, deduplicated by the caller).
+    pub async fn event(&self, envelope: &Value) {
+        let team = envelope["team_id"].as_str().unwrap_or_default();
+        let event = &envelope["event"];
+        match event["type"].as_str() {
+            Some("app_home_opened") if event["tab"].as_str().unwrap_or("home") == "home" => {
+                let user = event["user"].as_str().unwrap_or_default();
+                self.publish_home(team, user).await;
+            }
+            Some("member_joined_channel") => {
+                let user = event["user"].as_str().unwrap_or_default();
+                self.welcome(team, user).await;
+            }
+            Some("app_uninstalled") | Some("tokens_revoked") => {
+                match self.core.store().revoke_slack_installation(team).await {
+                    Ok(true) => tracing::info!(team, "Slack installation revoked"),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "revoking an installation"),
+                }
+                self.tokens.forget(team);
+            }
+            other => tracing::debug!(?other, "ignored event"),
+        }
+    }
+
+    /// App Home: my profile, upcoming events (with their RSVP buttons), pending intros.
+    pub async fn publish_home(&self, team: &str, user: &str) {
+        let Some(token) = self.tokens.for_team(team).await else {
+            return;
+        };
+        let actor = self.actor(team, user, "").await;
+        let mut home = Vec::new();
+        for line in ["/alumni profile", "/event list", "/intro list"] {
+            let reply = self.core.handle_text(&actor, line).await;
+            if !home.is_empty() {
+                home.push(json!({ "type": "divider" }));
+            }
+            home.extend(blocks::blocks(&reply));
+        }
+        // Home tabs take up to 100 blocks.
+        home.truncate(100);
+        let body = json!({ "user_id": user, "view": { "type": "home", "blocks": home } });
+        if let Err(e) = self.api.post(&token, "views.publish", &body).await {
+            tracing::warn!(error = %e, "views.publish failed");
+        }
+    }
+
+    /// Someone joined a channel the bot is in: if they are not a member yet, tell them how.
+    async fn welcome(&self, team: &str, user: &str) {
+        let actor = self.actor(team, user, "").await;
+        let store = self.core.store();
+        let community = match store
+            .community_for_space(Platform::Slack, team, &self.community_defaults())
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "welcome: community");
+                return;
+            }
+        };
+        match store
+            .member_by_identity(community.id, Platform::Slack, user)
+            .await
+        {
+            Ok(None) => {
+                let reply = self.core.handle_text(&actor, "/alumni help").await;
+                self.post_to_user(team, user, &reply).await;
+            }
+            Ok(Some(_)) => {}
+            Err(e) => tracing::error!(error = %e, "welcome: member"),
+        }
+    }
+
+    pub fn community_defaults(&self) -> NewCommunity {
+        self.core.community_defaults().clone()
+    }
+}
+
+/// A reply as a slash-command / response_url body.
+pub fn response(reply: &Reply) -> Value {
+    let mut body = blocks::message(reply);
+    body["response_type"] = json!(if reply.ephemeral {
+        "ephemeral"
+    } else {
+        "in_channel"
+    });
+    body
+}
+
+impl From<ApiError> for bot_core::messenger::DeliveryError {
+    fn from(e: ApiError) -> Self {
+        use bot_core::messenger::DeliveryError;
+        match e {
+            ApiError::RateLimited(d) => DeliveryError::RateLimited(d),
+            ApiError::Slack(code) if TRANSIENT_CODES.contains(&code.as_str()) => {
+                DeliveryError::Transient(code)
+            }
+            ApiError::Slack(code) => DeliveryError::Permanent(code),
+            ApiError::Invalid(m) => DeliveryError::Permanent(m),
+            other => DeliveryError::Transient(other.to_string()),
+        }
+    }
+}
+
+/// Slack error codes that say "try again later" rather than "this will never work".
+const TRANSIENT_CODES: &[&str] = &[
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+];

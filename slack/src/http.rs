@@ -1,0 +1,286 @@
+//! The HTTP side: one axum router. Slack's POSTs are verified (signature and five-minute
+//! window, on the raw bytes) before anything parses them; a failure is 401 and nothing runs.
+//! Bodies over `MAX_BODY` are refused with 413. OAuth install and health are plain GETs.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use bot_core::domain::Platform;
+use bot_core::store::SlackInstallation;
+use chrono::TimeDelta;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::{INLINE_BUDGET, SlackApp, SlashCommand};
+use crate::signature;
+
+/// Slack's payloads are small; anything this big is not from Slack.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// How long an install link stays usable.
+pub const OAUTH_STATE_TTL: TimeDelta = TimeDelta::minutes(10);
+
+pub fn router(app: Arc<SlackApp>) -> Router {
+    Router::new()
+        .route("/slack/commands", post(commands))
+        .route("/slack/interactions", post(interactions))
+        .route("/slack/events", post(events))
+        .route("/slack/install", get(install))
+        .route("/slack/oauth/callback", get(oauth_callback))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+/// Serve the router on an already bound listener until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, app: Arc<SlackApp>) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).await
+}
+
+/// Checks the signature against the wall clock (Slack signs with real time, whatever the
+/// core's clock says).
+fn verify(app: &SlackApp, headers: &HeaderMap, body: &[u8]) -> Result<(), StatusCode> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    signature::verify(
+        app.config.signing_secret.as_bytes(),
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        body,
+        chrono::Utc::now().timestamp(),
+    )
+    .map_err(|e| {
+        tracing::warn!(error = %e, "rejected a request that is not from Slack");
+        StatusCode::UNAUTHORIZED
+    })
+}
+
+fn bad_request(what: &str) -> Response {
+    (StatusCode::BAD_REQUEST, what.to_owned()).into_response()
+}
+
+fn json_response(body: Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn commands(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(status) = verify(&app, &headers, &body) {
+        return (status, "invalid signature").into_response();
+    }
+    let Ok(cmd) = serde_urlencoded::from_bytes::<SlashCommand>(&body) else {
+        return bad_request("not a slash command");
+    };
+    let answer = app.command(cmd).await;
+    if answer.as_object().is_some_and(|o| o.is_empty()) {
+        // A modal was opened: an empty 200 leaves the channel untouched.
+        return StatusCode::OK.into_response();
+    }
+    json_response(answer)
+}
+
+#[derive(Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+async fn interactions(
+    State(app): State<Arc<SlackApp>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(status) = verify(&app, &headers, &body) {
+        return (status, "invalid signature").into_response();
+    }
+    let Ok(form) = serde_urlencoded::from_bytes::<InteractionForm>(&body) else {
+        return bad_request("no payload");
+    };
+    let Ok(payload) = serde_json::from_str::<Value>(&form.payload) else {
+        return bad_request("payload is not JSON");
+    };
+    match app.interaction(payload).await {
+        Some(answer) => json_response(answer),
+        None => StatusCode::OK.into_response(),
+    }
+}
+
+async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(status) = verify(&app, &headers, &body) {
+        return (status, "invalid signature").into_response();
+    }
+    let Ok(envelope) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request("not JSON");
+    };
+    match envelope["type"].as_str() {
+        Some("url_verification") => json_response(json!({ "challenge": envelope["challenge"] })),
+        Some("event_callback") => {
+            let retry = headers
+                .get("x-slack-retry-num")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            handle_event(app, envelope, retry.as_deref()).await;
+            StatusCode::OK.into_response()
+        }
+        _ => StatusCode::OK.into_response(),
+    }
+}
+
+/// Runs an event once per `event_id` (shared by HTTP and Socket Mode). Waits up to the inline
+/// budget so Slack gets its 200 in time; slower work carries on in the background.
+pub async fn handle_event(app: Arc<SlackApp>, envelope: Value, retry: Option<&str>) {
+    let event_id = envelope["event_id"].as_str().unwrap_or_default().to_owned();
+    if !event_id.is_empty() {
+        let now = app.core.clock().now();
+        match app.core.store().first_slack_event(&event_id, now).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(event_id, retry, "event already handled; retry ignored");
+                return;
+            }
+            Err(e) => {
+                // Without the dedupe record, handling could run twice: let Slack retry later.
+                tracing::error!(error = %e, "recording an event id");
+                return;
+            }
+        }
+    }
+    let work = tokio::spawn(async move { app.event(&envelope).await });
+    let _ = tokio::time::timeout(INLINE_BUDGET, work).await;
+}
+
+async fn install(State(app): State<Arc<SlackApp>>) -> Response {
+    let Some(client_id) = &app.config.client_id else {
+        return (StatusCode::NOT_FOUND, "OAuth install is not configured").into_response();
+    };
+    let state = hex::encode(rand::random::<[u8; 32]>());
+    let expires = app.core.clock().now() + OAUTH_STATE_TTL;
+    if let Err(e) = app.core.store().insert_oauth_state(&state, expires).await {
+        tracing::error!(error = %e, "saving an OAuth state");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let mut url = match url::Url::parse(&app.config.authorize_url) {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!(error = %e, "authorize URL");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    url.query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("scope", crate::config::BOT_SCOPES)
+        .append_pair("state", &state);
+    if let Some(redirect) = &app.config.redirect_url {
+        url.query_pairs_mut().append_pair("redirect_uri", redirect);
+    }
+    Redirect::to(url.as_str()).into_response()
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+async fn oauth_callback(State(app): State<Arc<SlackApp>>, Query(q): Query<Callback>) -> Response {
+    if let Some(error) = q.error {
+        return bad_request(&format!("Slack did not install the app: {error}"));
+    }
+    let (Some(code), Some(state)) = (q.code, q.state) else {
+        return bad_request("missing code or state");
+    };
+    let (Some(client_id), Some(client_secret)) = (&app.config.client_id, &app.config.client_secret)
+    else {
+        return (StatusCode::NOT_FOUND, "OAuth install is not configured").into_response();
+    };
+    // Single use and expiring: a forged or replayed callback stops here, before any call.
+    match app
+        .core
+        .store()
+        .take_oauth_state(&state, app.core.clock().now())
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return bad_request("This install link has expired or was already used."),
+        Err(e) => {
+            tracing::error!(error = %e, "checking an OAuth state");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    }
+    let access = match app
+        .api
+        .oauth_access(
+            client_id,
+            client_secret,
+            &code,
+            app.config.redirect_url.as_deref(),
+        )
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(error = %e, "oauth.v2.access failed");
+            return bad_request("Slack refused the install code.");
+        }
+    };
+    let (Some(team), Some(token)) = (
+        access["team"]["id"].as_str(),
+        access["access_token"].as_str(),
+    ) else {
+        return bad_request("Slack's answer had no team or token.");
+    };
+    let store = app.core.store();
+    let community = match store
+        .community_for_space(Platform::Slack, team, &app.community_defaults())
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "creating the community for a new workspace");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let installation = SlackInstallation {
+        team_id: team.to_owned(),
+        community_id: community.id,
+        bot_token: token.to_owned(),
+        bot_user_id: access["bot_user_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        revoked: false,
+        installed_at: app.core.clock().now(),
+    };
+    if let Err(e) = store.save_slack_installation(&installation).await {
+        tracing::error!(error = %e, "saving an installation");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    // ALUMNI_ADMINS get their rows now, so the first joiner's notice has someone to reach.
+    if let Err(e) = app.core.bootstrap(Platform::Slack, team).await {
+        tracing::warn!(error = %e, "bootstrapping admins for a new workspace");
+    }
+    tracing::info!(
+        team,
+        community = community.id,
+        "installed in a Slack workspace"
+    );
+    let name = access["team"]["name"].as_str().unwrap_or(team);
+    Html(format!(
+        "<!doctype html><meta charset=utf-8><title>Installed</title><p>Installed in {}. Type <code>/alumni help</code> in Slack.</p>",
+        html_escape(name)
+    ))
+    .into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,147 @@
+//! A core `Form` as a Slack modal, and a submitted modal back to a command line: the form's
+//! `command` followed by `key:"value"` for every answered field, through the one grammar.
+
+use bot_core::reply::{Form, Reply};
+use serde_json::{Value, json};
+
+use crate::blocks;
+
+const MAX_TITLE: usize = 24;
+
+pub fn view(form: &Form, reply: &Reply) -> Value {
+    let mut view_blocks = Vec::new();
+    if !reply.text.trim().is_empty() {
+        view_blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": blocks::mrkdwn(&reply.text) } }));
+    }
+    for f in &form.fields {
+        view_blocks.push(json!({
+            "type": "input",
+            "block_id": f.key,
+            "optional": !f.required,
+            "label": { "type": "plain_text", "text": cut(&f.label, 2000) },
+            "element": { "type": "plain_text_input", "action_id": f.key, "multiline": f.long },
+        }));
+    }
+    json!({
+        "type": "modal",
+        "callback_id": "alumni_form",
+        "private_metadata": form.command,
+        "title": { "type": "plain_text", "text": cut(&form.title, MAX_TITLE) },
+        "submit": { "type": "plain_text", "text": if reply.locale == bot_core::i18n::Locale::Ja { "送信" } else { "Submit" } },
+        "blocks": view_blocks,
+    })
+}
+
+/// The command line a submitted view stands for, and the field keys in form order.
+pub fn submission_line(view: &Value) -> Option<(String, Vec<String>)> {
+    let command = view["private_metadata"].as_str()?.trim().to_owned();
+    if command.is_empty() {
+        return None;
+    }
+    let mut line = command;
+    let mut keys = Vec::new();
+    // Keep the form's order (the blocks), not the map's.
+    for block in view["blocks"].as_array().into_iter().flatten() {
+        let Some(key) = block["block_id"].as_str() else {
+            continue;
+        };
+        if block["type"].as_str() != Some("input") {
+            continue;
+        }
+        keys.push(key.to_owned());
+        let value = view["state"]["values"][key][key]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .trim();
+        if !value.is_empty() {
+            line.push_str(&format!(" {key}:\"{}\"", escape(value)));
+        }
+    }
+    Some((line, keys))
+}
+
+/// Which field an error belongs on: the one its first line names (quoted first, as the
+/// core's messages do), else the first field. Later lines are usage text naming every key.
+pub fn field_for_error(keys: &[String], message: &str) -> String {
+    let first = message.lines().next().unwrap_or_default();
+    let quoted = |k: &String| {
+        [format!("\"{k}\""), format!("“{k}”"), format!("「{k}」")]
+            .iter()
+            .any(|q| first.contains(q.as_str()))
+    };
+    keys.iter()
+        .find(|k| quoted(k))
+        .or_else(|| keys.iter().find(|k| first.contains(k.as_str())))
+        .or(keys.first())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The part of an error worth showing under a field: its first line.
+pub fn field_error_text(message: &str) -> String {
+    cut(message.lines().next().unwrap_or_default().trim(), 300)
+}
+
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bot_core::i18n::Locale;
+    use bot_core::reply::FormField;
+
+    fn form() -> Form {
+        Form {
+            title: "Join".into(),
+            command: "/alumni join".into(),
+            fields: vec![
+                FormField {
+                    key: "name".into(),
+                    label: "Name".into(),
+                    required: true,
+                    long: false,
+                },
+                FormField {
+                    key: "bio".into(),
+                    label: "Bio".into(),
+                    required: false,
+                    long: true,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_submitted_modal_becomes_the_forms_command_with_quoted_answers() {
+        let mut v = view(&form(), &Reply::text(Locale::En, ""));
+        v["state"] = json!({ "values": {
+            "name": { "name": { "type": "plain_text_input", "value": "Aiko \"Ai\" Tanaka" } },
+            "bio": { "bio": { "type": "plain_text_input", "value": null } },
+        }});
+        let (line, keys) = submission_line(&v).unwrap();
+        assert_eq!(line, r#"/alumni join name:"Aiko \"Ai\" Tanaka""#);
+        assert_eq!(keys, ["name", "bio"]);
+        assert_eq!(v["blocks"][1]["optional"], json!(true));
+        assert_eq!(v["blocks"][1]["element"]["multiline"], json!(true));
+    }
+
+    #[test]
+    fn errors_land_on_the_field_they_name() {
+        let keys = vec!["name".to_owned(), "left".to_owned()];
+        let usage = "\"left\" must be a year\nUsage: /alumni join name:\"…\" left:YEAR";
+        assert_eq!(field_for_error(&keys, usage), "left");
+        assert_eq!(field_error_text(usage), "\"left\" must be a year");
+        assert_eq!(field_for_error(&keys, "something else"), "name");
+    }
+}
