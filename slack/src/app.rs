@@ -158,7 +158,7 @@ impl SlackApp {
             Some(response(&reply))
         };
         let mut work = work;
-        match tokio::time::timeout(INLINE_BUDGET, &mut work).await {
+        match tokio::time::timeout(self.config.inline_budget, &mut work).await {
             Ok(Ok((app, cmd, reply))) => finish(app, cmd, reply).await.unwrap_or_else(|| json!({})),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "slash command task failed");
@@ -177,7 +177,8 @@ impl SlackApp {
                         tracing::warn!(error = %e, "posting a late reply to response_url");
                     }
                 });
-                json!({ "response_type": "ephemeral", "text": "…" })
+                // An empty 200 is Slack's plain acknowledgement.
+                json!({})
             }
         }
     }

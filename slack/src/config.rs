@@ -24,6 +24,9 @@ pub struct SlackConfig {
     pub http_addr: SocketAddr,
     /// Where `/slack/install` sends the browser.
     pub authorize_url: String,
+    /// How long a slash command may take before it is acknowledged and finished through
+    /// `response_url` (Slack allows 3 s).
+    pub inline_budget: std::time::Duration,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:3000";
@@ -43,6 +46,7 @@ impl SlackConfig {
             api_url: DEFAULT_API_URL.to_owned(),
             http_addr: DEFAULT_HTTP_ADDR.parse().expect("valid default address"),
             authorize_url: AUTHORIZE_URL.to_owned(),
+            inline_budget: crate::app::INLINE_BUDGET,
         }
     }
 }

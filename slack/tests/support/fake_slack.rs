@@ -32,6 +32,7 @@ struct FakeState {
     /// Channel → posted messages, oldest first.
     messages: Mutex<HashMap<String, Vec<Value>>>,
     users: Mutex<HashMap<String, Value>>,
+    socket_url: Mutex<Option<String>>,
     ts: Mutex<u64>,
     changed: tokio::sync::Notify,
 }
@@ -77,6 +78,11 @@ impl FakeSlack {
             id.to_owned(),
             json!({ "id": id, "name": name, "locale": locale, "is_admin": admin, "is_owner": false }),
         );
+    }
+
+    /// What apps.connections.open answers (a fake Socket Mode endpoint).
+    pub fn set_socket_url(&self, url: &str) {
+        *self.state.socket_url.lock().unwrap() = Some(url.to_owned());
     }
 
     pub fn throttle(&self, method: &str, times: u32) {
@@ -219,11 +225,20 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
         )
             .into_response();
     }
-    let bearer = auth.is_some_and(|a| a.starts_with("Bearer xoxb-"));
-    if method != "oauth.v2.access" && !bearer {
+    // Bot tokens for the Web API; the app-level token only opens Socket Mode.
+    let token_kind = if method == "apps.connections.open" {
+        "Bearer xapp-"
+    } else {
+        "Bearer xoxb-"
+    };
+    if method != "oauth.v2.access" && !auth.is_some_and(|a| a.starts_with(token_kind)) {
         return slack_error("not_authed");
     }
     match method {
+        "apps.connections.open" => match state.socket_url.lock().unwrap().clone() {
+            Some(url) => ok(json!({ "url": url })),
+            None => slack_error("invalid_auth"),
+        },
         "chat.postMessage" => {
             let channel = body["channel"].as_str().unwrap_or_default().to_owned();
             if channel.is_empty() {

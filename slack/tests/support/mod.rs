@@ -65,6 +65,7 @@ impl Answer {
 pub struct Options {
     pub single_workspace_token: bool,
     pub oauth: bool,
+    pub inline_budget: Option<std::time::Duration>,
 }
 
 impl Default for Options {
@@ -72,6 +73,7 @@ impl Default for Options {
         Options {
             single_workspace_token: true,
             oauth: false,
+            inline_budget: None,
         }
     }
 }
@@ -122,6 +124,10 @@ impl Rig {
             config.client_id = Some(fake_slack::CLIENT_ID.to_owned());
             config.client_secret = Some(fake_slack::CLIENT_SECRET.to_owned());
         }
+        if let Some(budget) = options.inline_budget {
+            config.inline_budget = budget;
+        }
+        config.authorize_url = format!("{}/authorize", fake.respond_url);
         let api = Arc::new(SlackApi::new(&config.api_url).unwrap());
         let messenger = Arc::new(SlackMessenger::new(
             api.clone(),
