@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bot_core::action::Action;
+use bot_core::command::event::RsvpChoice;
 use bot_core::domain::{Identity, Platform};
-use bot_core::i18n::Locale;
-use bot_core::reply::Reply;
+use bot_core::i18n::{self, Locale};
+use bot_core::reply::{ButtonStyle, Reply};
 use bot_core::service::{Actor, Core};
 use bot_core::store::NewCommunity;
 use serde::Deserialize;
@@ -24,6 +26,8 @@ use crate::tokens::Tokens;
 /// Slack wants an answer within 3 s; past this the command is acknowledged and finished later
 /// through `response_url`.
 pub const INLINE_BUDGET: Duration = Duration::from_millis(2000);
+/// Upcoming events given RSVP buttons in App Home.
+const HOME_EVENTS: usize = 5;
 /// How long a looked-up locale / admin flag is trusted.
 const PROFILE_TTL: Duration = Duration::from_secs(3600);
 
@@ -316,7 +320,6 @@ impl SlackApp {
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "revoking an installation"),
                 }
-                self.tokens.forget(team);
             }
             other => tracing::debug!(?other, "ignored event"),
         }
@@ -330,7 +333,10 @@ impl SlackApp {
         let actor = self.actor(team, user, "").await;
         let mut home = Vec::new();
         for line in ["/alumni profile", "/event list", "/intro list"] {
-            let reply = self.core.handle_text(&actor, line).await;
+            let mut reply = self.core.handle_text(&actor, line).await;
+            if line == "/event list" && !reply.error {
+                reply = self.with_rsvp_buttons(team, reply).await;
+            }
             if !home.is_empty() {
                 home.push(json!({ "type": "divider" }));
             }
@@ -342,6 +348,51 @@ impl SlackApp {
         if let Err(e) = self.api.post(&token, "views.publish", &body).await {
             tracing::warn!(error = %e, "views.publish failed");
         }
+    }
+
+    /// The event list with Going / Maybe / Can't go buttons for the next few events (the list
+    /// itself only names them; the core checks each press like any RSVP button).
+    async fn with_rsvp_buttons(&self, team: &str, mut reply: Reply) -> Reply {
+        let store = self.core.store();
+        let now = self.core.clock().now();
+        let events = match store
+            .community_for_space(Platform::Slack, team, &self.community_defaults())
+            .await
+        {
+            Ok(c) => store.upcoming_events(c.id, now).await,
+            Err(e) => Err(e),
+        };
+        let events = match events {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::warn!(error = %e, "App Home: upcoming events");
+                return reply;
+            }
+        };
+        let locale = reply.locale;
+        for event in events.iter().take(HOME_EVENTS) {
+            let Some(occurrence) = event.next_occurrence(now) else {
+                continue;
+            };
+            for (choice, style) in [
+                (RsvpChoice::Going, ButtonStyle::Primary),
+                (RsvpChoice::Maybe, ButtonStyle::Secondary),
+                (RsvpChoice::No, ButtonStyle::Secondary),
+            ] {
+                let label = format!(
+                    "#{} {}",
+                    event.id,
+                    i18n::t(locale, &format!("button.{}", choice.as_str()), &[])
+                );
+                let action = Action::Rsvp {
+                    event: event.id,
+                    occurrence: occurrence.timestamp(),
+                    choice,
+                };
+                reply = reply.button(label, action.encode(), style);
+            }
+        }
+        reply
     }
 
     /// Someone joined a channel the bot is in: if they are not a member yet, tell them how.

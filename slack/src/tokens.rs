@@ -1,6 +1,7 @@
 //! Which bot token to use for a workspace or a community: its OAuth installation (from the
 //! database, so every instance agrees) unless revoked, else the single-workspace
-//! `SLACK_BOT_TOKEN`. Tokens are never logged.
+//! `SLACK_BOT_TOKEN`. Read from the database each time (no cache), so a revocation on one
+//! instance stops every instance at once. Tokens are never logged.
 
 use std::sync::Arc;
 
@@ -40,7 +41,4 @@ impl Tokens {
             }
         }
     }
-
-    /// Nothing is cached today; kept so a revocation has one place to invalidate.
-    pub fn forget(&self, _team: &str) {}
 }

@@ -238,6 +238,17 @@ async fn app_home_shows_profile_events_and_intros() {
     let rig = Rig::sqlite("app_home").await;
     join(&rig, "UBEN", "ben", "Ben Brown").await;
     approve(&rig, "UBEN", "ben").await;
+    let at = (Utc::now() + TimeDelta::days(3))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%Y-%m-%d 19:00")
+        .to_string();
+    rig.command_json(
+        ADMIN,
+        "admin",
+        "/event",
+        &format!("create title:\"Home party\" at:\"{at}\""),
+    )
+    .await;
     let opened = rig
         .event("Ev-home-1", json!({ "type": "app_home_opened", "user": "UBEN", "channel": "DUBEN", "tab": "home", "event_ts": "1" }))
         .await;
@@ -248,6 +259,28 @@ async fn app_home_shows_profile_events_and_intros() {
     let home = all_text(&json!({ "blocks": publish[0].body["view"]["blocks"] }));
     assert!(home.contains("Ben Brown"), "{home}");
     assert!(home.contains("Globex"), "{home}");
+    assert!(home.contains("Home party"), "{home}");
+    let rsvp = button(
+        &json!({ "blocks": publish[0].body["view"]["blocks"] }),
+        "v1.rs.",
+    );
+
+    // RSVP from the Home tab: confirmed in the app's DM, and the Home is published again.
+    let payload = json!({
+        "type": "block_actions",
+        "team": { "id": TEAM },
+        "user": { "id": "UBEN", "username": "ben", "team_id": TEAM },
+        "trigger_id": "trig.2",
+        "view": { "id": "VHOME", "type": "home" },
+        "actions": [{ "type": "button", "action_id": rsvp, "value": rsvp }],
+    });
+    assert_eq!(rig.interaction(payload).await.status, 200);
+    rig.fake.wait_for("views.publish", 2).await;
+    let dm = rig.fake.messages("DUBEN");
+    assert!(
+        all_text(dm.last().unwrap()).contains("Home party"),
+        "{dm:#?}"
+    );
     rig.finish().await;
 }
 
