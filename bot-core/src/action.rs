@@ -33,6 +33,10 @@ pub enum Action {
         group: i64,
         met: bool,
     },
+    /// Consent to this version of the community's stated purpose.
+    Agree {
+        version: i64,
+    },
 }
 
 const VERSION: &str = "v1";
@@ -61,6 +65,7 @@ impl Action {
             Action::CoffeeMet { group, met } => {
                 format!("{VERSION}.cm.{group}.{}", if met { 'y' } else { 'n' })
             }
+            Action::Agree { version } => format!("{VERSION}.ag.{version}"),
         }
     }
 
@@ -92,6 +97,7 @@ impl Action {
                 group: num(g)?,
                 met: yes_no(m).ok_or_else(bad)?,
             }),
+            [VERSION, "ag", v] => Ok(Action::Agree { version: num(v)? }),
             _ => Err(bad()),
         }
     }
@@ -130,6 +136,7 @@ mod tests {
                 group: 9,
                 met: true,
             },
+            Action::Agree { version: 2 },
         ] {
             assert_eq!(Action::decode(&a.encode()), Ok(a));
             assert!(a.encode().len() <= 100);

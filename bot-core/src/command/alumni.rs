@@ -11,7 +11,7 @@ use crate::store::SearchQuery;
 /// The subcommands, for help and error messages.
 pub const SUBCOMMANDS: &[&str] = &[
     "join", "pending", "approve", "reject", "profile", "search", "role", "leave", "help", "setup",
-    "block", "unblock",
+    "block", "unblock", "mydata", "agree", "notify",
 ];
 
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
@@ -33,6 +33,9 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
         "setup" => "alumni.setup",
         "block" => "alumni.block",
         "unblock" => "alumni.unblock",
+        "mydata" => "alumni.mydata",
+        "agree" => "alumni.agree",
+        "notify" => "alumni.notify",
         _ => {
             return Err(UserError::new("error.unknown_subcommand")
                 .arg("command", "/alumni")
@@ -44,7 +47,12 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
     let mut args = Args::new(usage, tokens, allowed_keys(&sub))?;
     let command = match sub.as_str() {
         "join" => {
-            let patch = profile_patch(&mut args, true)?;
+            let agree = match args.take("agree") {
+                Some(v) => args.yes_no("agree", &v)?,
+                None => false,
+            };
+            let mut patch = profile_patch(&mut args, true)?;
+            patch.agree = agree;
             Alumni::Join(patch)
         }
         "pending" => Alumni::Pending,
@@ -79,6 +87,14 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
         "setup" => setup(&mut args)?,
         "block" => Alumni::Block(args.require_mention()?),
         "unblock" => Alumni::Unblock(args.require_mention()?),
+        "mydata" => Alumni::MyData,
+        "agree" => Alumni::Agree,
+        "notify" => {
+            let word = args
+                .word()
+                .ok_or_else(|| args.err("error.missing_key").arg("key", "on|off"))?;
+            Alumni::Notify(args.yes_no("notify", &word)?)
+        }
         _ => unreachable!("matched above"),
     };
     args.finish()?;
@@ -102,9 +118,28 @@ const PROFILE_KEYS: &[&str] = &[
     "timezone",
 ];
 
+const JOIN_KEYS: &[&str] = &[
+    "name",
+    "department",
+    "joined",
+    "left",
+    "company",
+    "title",
+    "industry",
+    "location",
+    "skills",
+    "interests",
+    "open_to",
+    "bio",
+    "locale",
+    "timezone",
+    "agree",
+];
+
 fn allowed_keys(sub: &str) -> &'static [&'static str] {
     match sub {
-        "join" | "profile" => PROFILE_KEYS,
+        "join" => JOIN_KEYS,
+        "profile" => PROFILE_KEYS,
         "reject" => &["reason"],
         "search" => &[
             "skills", "industry", "open_to", "role", "left", "joined", "page",

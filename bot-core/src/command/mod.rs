@@ -4,6 +4,7 @@
 //! `/alumni SUB key:value …`: values with spaces in double quotes, lists comma-separated,
 //! members as `@name`. Errors name the key and show the usage; parsing never touches the store.
 
+pub mod admin;
 mod alumni;
 mod args;
 pub mod event;
@@ -30,6 +31,7 @@ pub enum Command {
     Event(event::Event),
     Intro(social::Intro),
     Coffee(social::Coffee),
+    Admin(admin::Admin),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +64,12 @@ pub enum Alumni {
     /// Private: the blocked member is never told.
     Block(MemberRef),
     Unblock(MemberRef),
+    /// Everything held about me, as a JSON file.
+    MyData,
+    /// Consent to the community's current stated purpose.
+    Agree,
+    /// Receive admins' broadcasts (on) or not (off).
+    Notify(bool),
 }
 
 /// One profile field being set; `None` / empty clears it.
@@ -81,6 +89,8 @@ pub struct ProfilePatch {
     pub locale: Option<Locale>,
     /// The member's own time zone (IANA name).
     pub timezone: Option<String>,
+    /// `join … agree:yes`: consent to the community's stated purpose.
+    pub agree: bool,
 }
 
 /// Community settings changed by `/alumni setup` (admins).
@@ -109,7 +119,7 @@ pub fn alumni_subcommands() -> &'static [&'static str] {
 }
 
 /// The top-level commands the grammar knows (for help and the adapters' registration).
-pub const COMMANDS: &[&str] = &["alumni", "event", "intro", "coffee"];
+pub const COMMANDS: &[&str] = &["alumni", "event", "intro", "coffee", "admin"];
 
 /// Parse a whole line such as `/alumni join name:"佐藤 洋介"`.
 pub fn parse(line: &str) -> Result<Command, UserError> {
@@ -126,6 +136,7 @@ pub fn parse_slash(command: &str, text: &str) -> Result<Command, UserError> {
         "event" => event::parse(tokens).map(Command::Event),
         "intro" => social::parse_intro(tokens).map(Command::Intro),
         "coffee" => social::parse_coffee(tokens).map(Command::Coffee),
+        "admin" => admin::parse(tokens).map(Command::Admin),
         other => Err(UserError::new("error.unknown_command")
             .arg("command", format!("/{other}"))
             .usage("alumni.help")),

@@ -33,6 +33,7 @@ impl Core {
                 }
             };
         }
+        let consent = self.join_consent(ctx, patch.agree).await?;
         let mut profile = Profile::default();
         patch.apply(&mut profile);
         let new = NewMember {
@@ -77,6 +78,7 @@ impl Core {
                 }
             })
             .await?;
+        self.record_join_consent(&member, consent).await?;
         self.jobs_written.notify_one();
         let locale = member.locale_or(&ctx.community);
         Ok(joined_reply(locale, &member, &ctx.community.name))
@@ -89,6 +91,7 @@ impl Core {
         patch: ProfilePatch,
         status: MemberStatus,
     ) -> Result<Reply, CoreError> {
+        let consent = self.join_consent(ctx, patch.agree).await?;
         patch.apply(&mut member.profile);
         if patch.locale.is_some() {
             member.locale = patch.locale;
@@ -112,6 +115,7 @@ impl Core {
         {
             return Err(UserError::new("error.changed_meanwhile").into());
         }
+        self.record_join_consent(&member, consent).await?;
         self.jobs_written.notify_one();
         let locale = member.locale_or(&ctx.community);
         Ok(joined_reply(locale, &member, &ctx.community.name))
@@ -323,7 +327,7 @@ impl Core {
             }
         }
         if delete {
-            self.store.erase_member(ctx.community.id, me.id).await?;
+            self.erase_me(ctx, me).await?;
             tracing::info!(community = ctx.community.id, "member erased their data");
             return Ok(ctx.reply("leave.erased", &[]).private());
         }

@@ -6,6 +6,7 @@ mod coffee;
 mod events;
 mod intros;
 mod membership;
+mod privacy;
 mod profile;
 mod render;
 
@@ -166,6 +167,7 @@ impl Core {
                 }
                 Action::CoffeeSkip { round } => self.coffee_skip(&ctx, round).await,
                 Action::CoffeeMet { group, met } => self.coffee_met(&ctx, group, met).await,
+                Action::Agree { version } => self.agree(&ctx, Some(version)).await,
             };
             Ok::<_, CoreError>((ctx.locale, reply))
         }
@@ -187,7 +189,11 @@ impl Core {
     }
 
     async fn dispatch(&self, ctx: &Ctx<'_>, command: Command) -> Result<Reply, CoreError> {
+        if let Some(ask) = self.consent_gate(ctx, &command).await? {
+            return Ok(ask);
+        }
         let a = match command {
+            Command::Admin(a) => return self.admin_command(ctx, a).await,
             Command::Alumni(a) => a,
             Command::Event(e) => return self.event_command(ctx, e).await,
             Command::Intro(i) => return self.intro_command(ctx, i).await,
@@ -209,6 +215,21 @@ impl Core {
             Alumni::Setup(patch) => self.setup(ctx, patch).await,
             Alumni::Block(who) => self.block(ctx, &who, true).await,
             Alumni::Unblock(who) => self.block(ctx, &who, false).await,
+            Alumni::MyData => self.my_data(ctx).await,
+            Alumni::Agree => self.agree(ctx, None).await,
+            Alumni::Notify(on) => self.set_notify(ctx, on).await,
+        }
+    }
+
+    async fn admin_command(
+        &self,
+        ctx: &Ctx<'_>,
+        command: command::admin::Admin,
+    ) -> Result<Reply, CoreError> {
+        use command::admin::Admin;
+        match command {
+            Admin::Purpose(text) => self.purpose(ctx, text).await,
+            Admin::Audit { page } => self.audit_log(ctx, page).await,
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod events;
 mod postgres;
+mod privacy;
 mod rows;
 mod search_sql;
 mod shared;
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 
 pub use events::{EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
 pub use postgres::PgStore;
+pub use privacy::{AuditEntry, NewAudit, PrivacyStore, Purpose};
 pub use slack::{SlackInstallation, SlackStore};
 pub use social::{JobsForIntro, SocialStore};
 pub use sqlite::SqliteStore;
@@ -94,7 +96,7 @@ pub struct SearchPage {
 }
 
 #[async_trait]
-pub trait Store: EventStore + SocialStore + SlackStore + Send + Sync {
+pub trait Store: EventStore + SocialStore + SlackStore + PrivacyStore + Send + Sync {
     /// The community that owns a platform space, created with `defaults` on first sight.
     async fn community_for_space(
         &self,
