@@ -146,6 +146,24 @@ impl SlackApp {
         if !COMMANDS.contains(&cmd.command.as_str()) {
             return json!({ "response_type": "ephemeral", "text": format!("Unknown command {}", cmd.command) });
         }
+        if let (Some(line), false) = (
+            modal::bare_form_command(&cmd.command, &cmd.text),
+            cmd.trigger_id.is_empty(),
+        ) {
+            let actor = self.actor(&cmd.team_id, &cmd.user_id, &cmd.user_name).await;
+            let locale = actor
+                .locale
+                .unwrap_or(self.core.community_defaults().locale);
+            let form = modal::profile_form(line, locale);
+            self.open_modal(
+                &cmd.team_id,
+                &cmd.trigger_id,
+                &form,
+                &Reply::text(locale, ""),
+            )
+            .await;
+            return json!({});
+        }
         let app = self.clone();
         let work = tokio::spawn(async move {
             let actor = app.actor(&cmd.team_id, &cmd.user_id, &cmd.user_name).await;

@@ -1,7 +1,8 @@
 //! A core `Form` as a Slack modal, and a submitted modal back to a command line: the form's
 //! `command` followed by `key:"value"` for every answered field, through the one grammar.
 
-use bot_core::reply::{Form, Reply};
+use bot_core::i18n::{self, Locale};
+use bot_core::reply::{Form, FormField, Reply};
 use serde_json::{Value, json};
 
 use crate::blocks;
@@ -27,9 +28,52 @@ pub fn view(form: &Form, reply: &Reply) -> Value {
         "callback_id": "alumni_form",
         "private_metadata": form.command,
         "title": { "type": "plain_text", "text": cut(&form.title, MAX_TITLE) },
-        "submit": { "type": "plain_text", "text": if reply.locale == bot_core::i18n::Locale::Ja { "送信" } else { "Submit" } },
+        "submit": { "type": "plain_text", "text": if reply.locale == Locale::Ja { "送信" } else { "Submit" } },
         "blocks": view_blocks,
     })
+}
+
+/// Profile fields a join / profile modal asks for: (key, label key, long).
+const PROFILE_FIELDS: &[(&str, &str, bool)] = &[
+    ("name", "setup.name", false),
+    ("company", "field.company", false),
+    ("title", "field.title", false),
+    ("department", "field.department", false),
+    ("joined", "field.joined", false),
+    ("left", "field.left", false),
+    ("skills", "field.skills", false),
+    ("open_to", "field.open_to", false),
+    ("bio", "field.bio", true),
+];
+
+/// A bare `/alumni join` or `/alumni profile set` typed on Slack opens a form instead of
+/// answering with the usage. Returns the form's command.
+pub fn bare_form_command(command: &str, text: &str) -> Option<&'static str> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match (command, words.as_slice()) {
+        ("/alumni", ["join"]) => Some("/alumni join"),
+        ("/alumni", ["profile", "set"]) => Some("/alumni profile set"),
+        _ => None,
+    }
+}
+
+/// The profile form for `line` (from `bare_form_command`); its answers run through the same
+/// grammar as typed text. Joining needs a name; editing needs nothing.
+pub fn profile_form(line: &str, locale: Locale) -> Form {
+    let joining = line == "/alumni join";
+    Form {
+        title: line.trim_start_matches('/').to_owned(),
+        command: line.to_owned(),
+        fields: PROFILE_FIELDS
+            .iter()
+            .map(|(key, label, long)| FormField {
+                key: (*key).to_owned(),
+                label: i18n::t(locale, label, &[]),
+                required: joining && *key == "name",
+                long: *long,
+            })
+            .collect(),
+    }
 }
 
 /// The command line a submitted view stands for, and the field keys in form order.
@@ -98,8 +142,6 @@ fn cut(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bot_core::i18n::Locale;
-    use bot_core::reply::FormField;
 
     fn form() -> Form {
         Form {
@@ -134,6 +176,25 @@ mod tests {
         assert_eq!(keys, ["name", "bio"]);
         assert_eq!(v["blocks"][1]["optional"], json!(true));
         assert_eq!(v["blocks"][1]["element"]["multiline"], json!(true));
+    }
+
+    #[test]
+    fn only_a_bare_join_or_profile_set_opens_a_form() {
+        assert_eq!(bare_form_command("/alumni", " join "), Some("/alumni join"));
+        assert_eq!(
+            bare_form_command("/alumni", "profile  set"),
+            Some("/alumni profile set")
+        );
+        assert_eq!(bare_form_command("/alumni", "join name:Ann"), None);
+        assert_eq!(bare_form_command("/event", "join"), None);
+        let join = profile_form("/alumni join", Locale::Ja);
+        assert_eq!(
+            (join.fields[0].key.as_str(), join.fields[0].label.as_str()),
+            ("name", "名前")
+        );
+        assert!(join.fields[0].required);
+        let set = profile_form("/alumni profile set", Locale::En);
+        assert!(set.fields.iter().all(|f| !f.required));
     }
 
     #[test]

@@ -568,3 +568,43 @@ async fn an_invalid_modal_answer_is_shown_on_its_field() {
     assert!(!all_text(&pending).contains("Ben"), "{pending:#}");
     rig.finish().await;
 }
+
+#[tokio::test]
+async fn a_bare_join_opens_a_modal_in_her_language_and_submitting_it_joins() {
+    let rig = Rig::sqlite("join_modal").await;
+    let answer = rig.command("UAIKO", "aiko", "/alumni", "join").await;
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.body.is_empty(),
+        "nothing posted in the channel: {}",
+        answer.body
+    );
+    let opened = rig.fake.wait_for("views.open", 1).await;
+    let view = opened[0].body["view"].clone();
+    assert_eq!(view["private_metadata"], "/alumni join");
+    assert_eq!(view["blocks"][0]["label"]["text"], "名前");
+    assert_eq!(view["blocks"][0]["optional"], false);
+
+    let mut submitted = view;
+    submitted["state"] = json!({ "values": {
+        "name": { "name": { "type": "plain_text_input", "value": "田中 愛子" } },
+        "company": { "company": { "type": "plain_text_input", "value": "Globex" } },
+    } });
+    let payload = json!({
+        "type": "view_submission",
+        "team": { "id": TEAM },
+        "user": { "id": "UAIKO", "username": "aiko", "team_id": TEAM },
+        "view": submitted,
+    });
+    let closed = rig.interaction(payload).await;
+    assert_eq!((closed.status, closed.body.as_str()), (200, ""));
+    let confirm = rig.fake.messages("DUAIKO");
+    assert!(all_text(&confirm[0]).contains("田中 愛子"), "{confirm:#?}");
+
+    // She is now waiting for approval: the admin hears about it.
+    rig.deliver_due().await;
+    let notice = rig.fake.messages(&format!("D{ADMIN}"));
+    assert!(all_text(&notice[0]).contains("田中 愛子"), "{notice:#?}");
+    assert!(all_text(&notice[0]).contains("Globex"), "{notice:#?}");
+    rig.finish().await;
+}
