@@ -1,1 +1,74 @@
-//! discord adapter: filled in by its own issue.
+//! The Discord adapter: slash commands, buttons and modals through serenity's gateway client,
+//! a `Messenger` for the scheduler's deliveries, and the configuration that points both at
+//! Discord (or at a fake, through `DISCORD_API_BASE`).
+
+pub mod app;
+pub mod commands;
+pub mod config;
+pub mod directory;
+pub mod messenger;
+mod ratelimit;
+pub mod render;
+
+use std::sync::Arc;
+
+use bot_core::service::Core;
+use serenity::all::{Client, GatewayIntents, HttpBuilder};
+
+pub use app::{DiscordApp, Handler};
+pub use config::{DiscordConfig, Sharding};
+pub use directory::Directory;
+pub use messenger::DiscordMessenger;
+
+/// Guilds (channels, owner) and members (GUILD_MEMBER_UPDATE tells when membership screening
+/// passed; a privileged intent to switch on in the developer portal).
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
+}
+
+/// The bot: its gateway client and the messenger that shares its view of the guilds.
+pub struct DiscordBot {
+    pub client: Client,
+    pub messenger: Arc<DiscordMessenger>,
+    pub app: Arc<DiscordApp>,
+}
+
+impl DiscordBot {
+    pub async fn new(
+        core: Arc<Core>,
+        config: DiscordConfig,
+    ) -> Result<DiscordBot, serenity::Error> {
+        let mut http = HttpBuilder::new(&config.token);
+        if let Some(base) = &config.api_base {
+            // serenity rewrites discord.com to the proxy only with its ratelimiter off.
+            http = http.proxy(base.clone()).ratelimiter_disabled(true);
+        }
+        let directory = Arc::new(Directory::default());
+        let messenger = Arc::new(DiscordMessenger::new(
+            &config.token,
+            config.api_base.clone(),
+            directory.clone(),
+        ));
+        let app = Arc::new(DiscordApp {
+            core,
+            config,
+            directory,
+        });
+        let client = serenity::all::ClientBuilder::new_with_http(http.build(), intents())
+            .event_handler(Handler(app.clone()))
+            .await?;
+        Ok(DiscordBot {
+            client,
+            messenger,
+            app,
+        })
+    }
+
+    /// Connect and serve until the gateway gives up.
+    pub async fn run(mut self) -> Result<(), serenity::Error> {
+        match self.app.config.sharding.clone() {
+            Sharding::Auto => self.client.start_autosharded().await,
+            Sharding::Range { ids, total } => self.client.start_shard_range(ids, total).await,
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! What the bot does with each gateway event: registers the commands on READY, learns guilds on
+//! GUILD_CREATE, and turns interactions (slash commands, buttons, modal submissions) into an
+//! `Actor` plus a text line or action id for the core, answering within Discord's 3 seconds.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bot_core::domain::{Identity, Platform};
+use bot_core::i18n::Locale;
+use bot_core::reply::Reply;
+use bot_core::service::{Actor, Core};
+use serenity::all::{
+    ActionRowComponent, CommandInteraction, ComponentInteraction, Context,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    EditInteractionResponse, EventHandler, Guild, GuildId, Interaction, Member, ModalInteraction,
+    Permissions, Ready, User,
+};
+
+use crate::commands;
+use crate::config::DiscordConfig;
+use crate::directory::{Directory, GuildInfo};
+use crate::render;
+
+/// A button press is answered inline when the core is this quick (so a form can still open
+/// as a modal); past it the press is acknowledged and answered by a follow-up.
+const INLINE_BUDGET: Duration = Duration::from_millis(2000);
+
+pub struct DiscordApp {
+    pub core: Arc<Core>,
+    pub config: DiscordConfig,
+    pub directory: Arc<Directory>,
+}
+
+/// The serenity event handler.
+pub struct Handler(pub Arc<DiscordApp>);
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "Discord ready");
+        let definitions = commands::definitions();
+        let result = match self.0.config.guild_id {
+            Some(guild) => GuildId::new(guild)
+                .set_commands(&ctx.http, definitions)
+                .await
+                .map(|_| ()),
+            None => serenity::all::Command::set_global_commands(&ctx.http, definitions)
+                .await
+                .map(|_| ()),
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "registering slash commands failed");
+        }
+    }
+
+    async fn guild_create(&self, _ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        self.0.learn_guild(&guild).await;
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let app = &self.0;
+        match interaction {
+            Interaction::Command(cmd) => app.command(&ctx, cmd).await,
+            Interaction::Component(press) => app.component(&ctx, press).await,
+            Interaction::Modal(submit) => app.modal(&ctx, submit).await,
+            _ => {}
+        }
+    }
+}
+
+impl DiscordApp {
+    async fn learn_guild(&self, guild: &Guild) {
+        let space = guild.id.to_string();
+        let community = match self
+            .core
+            .store()
+            .community_for_space(Platform::Discord, &space, self.core.community_defaults())
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, guild = %guild.id, "loading the guild's community");
+                return;
+            }
+        };
+        let channels = guild
+            .channels
+            .values()
+            .map(|c| (c.name.clone(), c.id))
+            .collect();
+        self.directory.insert(
+            community.id,
+            GuildInfo {
+                guild_id: guild.id,
+                owner_id: guild.owner_id,
+                channels,
+            },
+        );
+        if let Err(e) = self.core.bootstrap(Platform::Discord, &space).await {
+            tracing::error!(error = %e, "setting up ALUMNI_ADMINS");
+        }
+    }
+
+    /// Who is asking: the interaction's user locale (`ja` → Japanese, else English), and
+    /// whether they own the guild or hold Administrator.
+    fn actor(
+        &self,
+        guild: Option<GuildId>,
+        user: &User,
+        member: Option<&Member>,
+        locale: &str,
+    ) -> Option<Actor> {
+        let guild = guild?;
+        let administrator = member
+            .and_then(|m| m.permissions)
+            .is_some_and(|p| p.contains(Permissions::ADMINISTRATOR));
+        let owner = self.directory.owner(guild) == Some(user.id);
+        Some(Actor {
+            identity: Identity {
+                platform: Platform::Discord,
+                space_id: guild.to_string(),
+                user_id: user.id.to_string(),
+                handle: user.name.clone(),
+            },
+            locale: Some(Locale::from_tag(locale).unwrap_or(Locale::En)),
+            platform_admin: administrator || owner,
+        })
+    }
+
+    async fn command(&self, ctx: &Context, cmd: CommandInteraction) {
+        let Some(actor) = self.actor(cmd.guild_id, &cmd.user, cmd.member.as_deref(), &cmd.locale)
+        else {
+            respond_error(ctx, &cmd, "This bot works inside a server.").await;
+            return;
+        };
+        if let Some(line) = commands::opens_form(&cmd.data.name, &cmd.data.options) {
+            let form = form_for(line, actor.locale.unwrap_or_default());
+            if let Some(modal) = render::modal(&form) {
+                if let Err(e) = cmd
+                    .create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
+                    .await
+                {
+                    tracing::warn!(error = %e, "opening a modal");
+                }
+                return;
+            }
+        }
+        let Some(line) = commands::line(&cmd.data.name, &cmd.data.options) else {
+            respond_error(ctx, &cmd, "Unknown command.").await;
+            return;
+        };
+        // Every command reads or writes the database: acknowledge first, then edit.
+        if let Err(e) = cmd
+            .create_response(
+                &ctx.http,
+                CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new()),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "deferring a command");
+            return;
+        }
+        let reply = self.core.handle_text(&actor, &line).await;
+        finish_deferred(ctx, &cmd, &reply).await;
+    }
+
+    async fn component(&self, ctx: &Context, press: ComponentInteraction) {
+        let Some(actor) = self.actor(
+            press.guild_id,
+            &press.user,
+            press.member.as_ref(),
+            &press.locale,
+        ) else {
+            return;
+        };
+        let core = self.core.clone();
+        let action = press.data.custom_id.clone();
+        let mut work = tokio::spawn(async move { core.handle_action(&actor, &action).await });
+        match tokio::time::timeout(INLINE_BUDGET, &mut work).await {
+            Ok(Ok(reply)) => {
+                let response = match reply.form.as_ref().and_then(render::modal) {
+                    Some(modal) => CreateInteractionResponse::Modal(modal),
+                    None => CreateInteractionResponse::Message(message(&reply, true)),
+                };
+                if let Err(e) = press.create_response(&ctx.http, response).await {
+                    tracing::warn!(error = %e, "answering a button");
+                }
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "button task failed"),
+            Err(_) => {
+                if press
+                    .create_response(
+                        &ctx.http,
+                        CreateInteractionResponse::Defer(
+                            CreateInteractionResponseMessage::new().ephemeral(true),
+                        ),
+                    )
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                if let Ok(reply) = work.await {
+                    let edit = edit(&reply);
+                    if let Err(e) = press.edit_response(&ctx.http, edit).await {
+                        tracing::warn!(error = %e, "late answer to a button");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn modal(&self, ctx: &Context, submit: ModalInteraction) {
+        let Some(actor) = self.actor(
+            submit.guild_id,
+            &submit.user,
+            submit.member.as_ref(),
+            &submit.locale,
+        ) else {
+            return;
+        };
+        let line = submission_line(&submit);
+        if let Err(e) = submit
+            .create_response(
+                &ctx.http,
+                CreateInteractionResponse::Defer(
+                    CreateInteractionResponseMessage::new().ephemeral(true),
+                ),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "deferring a modal submission");
+            return;
+        }
+        let reply = self.core.handle_text(&actor, &line).await;
+        if let Err(e) = submit.edit_response(&ctx.http, edit(&reply)).await {
+            tracing::warn!(error = %e, "answering a modal submission");
+        }
+    }
+}
+
+/// The form's command with each answer appended as `key:"value"`: the same grammar as typing.
+pub fn submission_line(submit: &ModalInteraction) -> String {
+    let mut line = submit.data.custom_id.clone();
+    for row in &submit.data.components {
+        for component in &row.components {
+            if let ActionRowComponent::InputText(input) = component {
+                let value = input.value.as_deref().unwrap_or_default().trim();
+                if !value.is_empty() {
+                    line.push_str(&format!(" {}:{}", input.custom_id, commands::quote(value)));
+                }
+            }
+        }
+    }
+    line
+}
+
+/// The profile form a bare `/alumni join` or `/alumni profile set` opens.
+fn form_for(line: &str, locale: Locale) -> bot_core::reply::Form {
+    const FIELDS: [(&str, &str, bool); render::MODAL_INPUTS] = [
+        ("name", "field.name", false),
+        ("company", "field.company", false),
+        ("skills", "field.skills", false),
+        ("open_to", "field.open_to", false),
+        ("bio", "field.bio", true),
+    ];
+    let joining = line == "/alumni join";
+    bot_core::reply::Form {
+        title: line.trim_start_matches('/').to_owned(),
+        command: line.to_owned(),
+        fields: FIELDS
+            .iter()
+            .map(|(key, label, long)| bot_core::reply::FormField {
+                key: (*key).to_owned(),
+                label: bot_core::i18n::t(locale, label, &[]),
+                required: joining && *key == "name",
+                long: *long,
+            })
+            .collect(),
+    }
+}
+
+fn message(reply: &Reply, ephemeral: bool) -> CreateInteractionResponseMessage {
+    let mut m = CreateInteractionResponseMessage::new()
+        .embed(render::embed(reply))
+        .components(render::components(reply))
+        .ephemeral(ephemeral || reply.ephemeral);
+    if let Some(file) = render::attachment(reply) {
+        m = m.add_file(file);
+    }
+    m
+}
+
+fn edit(reply: &Reply) -> EditInteractionResponse {
+    let mut e = EditInteractionResponse::new()
+        .embed(render::embed(reply))
+        .components(render::components(reply));
+    if let Some(file) = render::attachment(reply) {
+        e = e.new_attachment(file);
+    }
+    e
+}
+
+/// After a (public) defer: a public reply edits the placeholder; a private one (errors, your
+/// own data) replaces it with an ephemeral follow-up, so only the asker sees it.
+async fn finish_deferred(ctx: &Context, cmd: &CommandInteraction, reply: &Reply) {
+    let result = if reply.ephemeral {
+        let mut followup = CreateInteractionResponseFollowup::new()
+            .embed(render::embed(reply))
+            .components(render::components(reply))
+            .ephemeral(true);
+        if let Some(file) = render::attachment(reply) {
+            followup = followup.add_file(file);
+        }
+        match cmd.delete_response(&ctx.http).await {
+            Ok(()) => cmd.create_followup(&ctx.http, followup).await.map(|_| ()),
+            Err(e) => Err(e),
+        }
+    } else {
+        cmd.edit_response(&ctx.http, edit(reply)).await.map(|_| ())
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "answering a deferred command");
+    }
+}
+
+async fn respond_error(ctx: &Context, cmd: &CommandInteraction, text: &str) {
+    let response = CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(text)
+            .ephemeral(true),
+    );
+    if let Err(e) = cmd.create_response(&ctx.http, response).await {
+        tracing::warn!(error = %e, "answering an unusable command");
+    }
+}

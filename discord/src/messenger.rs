@@ -1,0 +1,245 @@
+//! The Discord `Messenger`: channel posts and DMs (a DM channel is opened first), edits for
+//! live announcements. Each post carries the delivery key as its `nonce` with
+//! `enforce_nonce`, so a retry after a lost response is not posted twice.
+//!
+//! Requests are built by serenity's `Request`/`Route` (its URLs and its `DISCORD_API_BASE`
+//! rewrite) but sent by our own client, because serenity's `Http` drops the response headers
+//! of a failed request: we need `Retry-After` on a 429, and `X-RateLimit-*` on every answer,
+//! since serenity's own ratelimiter is off whenever a base URL is set.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bot_core::messenger::{Address, Delivery, DeliveryError, Messenger};
+use serenity::all::{
+    ChannelId, CreateMessage, EditMessage, LightMethod, MessageId, Nonce, Request, Route,
+};
+use sha2::{Digest, Sha256};
+
+use crate::directory::Directory;
+use crate::ratelimit::Limiter;
+use crate::render;
+
+/// Discord refuses a nonce longer than 25 characters.
+const NONCE_LEN: usize = 25;
+/// A 429 without a readable `retry_after`.
+const DEFAULT_RETRY: Duration = Duration::from_secs(1);
+
+pub struct DiscordMessenger {
+    client: reqwest::Client,
+    /// `Bot …`; never logged.
+    authorization: String,
+    api_base: Option<String>,
+    directory: Arc<Directory>,
+    limiter: Limiter,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum SendError {
+    #[error("rate limited")]
+    RateLimited(Duration),
+    #[error("Discord answered {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("request failed: {0}")]
+    Network(String),
+}
+
+impl From<SendError> for DeliveryError {
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::RateLimited(after) => DeliveryError::RateLimited(after),
+            SendError::Status { status, .. } if status >= 500 => {
+                DeliveryError::Transient(e.to_string())
+            }
+            SendError::Status { .. } => DeliveryError::Permanent(e.to_string()),
+            SendError::Network(_) => DeliveryError::Transient(e.to_string()),
+        }
+    }
+}
+
+impl DiscordMessenger {
+    pub fn new(token: &str, api_base: Option<String>, directory: Arc<Directory>) -> Self {
+        let token = token.trim().trim_start_matches("Bot ");
+        DiscordMessenger {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .expect("a reqwest client with default TLS"),
+            authorization: format!("Bot {token}"),
+            api_base,
+            directory,
+            limiter: Limiter::default(),
+        }
+    }
+
+    async fn send(
+        &self,
+        route: Route<'_>,
+        method: LightMethod,
+        body: Vec<u8>,
+    ) -> Result<serde_json::Value, SendError> {
+        let bucket = route.path().to_string();
+        self.limiter.wait(&bucket).await;
+        let request = Request::new(route, method)
+            .body(Some(body))
+            .build(&self.client, &self.authorization, self.api_base.as_deref())
+            .map_err(|e| SendError::Network(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SendError::Network(e.without_url().to_string()))?;
+        self.limiter.observe(&bucket, response.headers());
+        let status = response.status().as_u16();
+        let header_retry = retry_after(response.headers());
+        let body = response.text().await.unwrap_or_default();
+        match status {
+            200..=299 => Ok(serde_json::from_str(&body).unwrap_or_default()),
+            429 => {
+                let from_body = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v["retry_after"].as_f64())
+                    .map(Duration::from_secs_f64);
+                let after = from_body.or(header_retry).unwrap_or(DEFAULT_RETRY);
+                self.limiter.pause(&bucket, after);
+                Err(SendError::RateLimited(after))
+            }
+            _ => Err(SendError::Status {
+                status,
+                body: render::cut(&body, 300),
+            }),
+        }
+    }
+
+    /// The channels one delivery goes to: the channel itself, or one DM channel per person
+    /// (a bot cannot open group DMs, so a group gets the same message each).
+    async fn channels(&self, delivery: &Delivery) -> Result<Vec<ChannelId>, SendError> {
+        let users = match &delivery.to {
+            Address::Channel(channel) => {
+                return self
+                    .directory
+                    .channel(delivery.community_id, channel)
+                    .map(|c| vec![c])
+                    .ok_or_else(|| SendError::Status {
+                        status: 404,
+                        body: format!("no channel {channel} in this guild"),
+                    });
+            }
+            Address::Direct(identity) => vec![identity.user_id.clone()],
+            Address::Group(members) => members.iter().map(|m| m.user_id.clone()).collect(),
+        };
+        let mut channels = Vec::new();
+        for user in users {
+            let body =
+                serde_json::to_vec(&serde_json::json!({ "recipient_id": user })).expect("json");
+            let dm = self
+                .send(Route::UserMeDmChannels, LightMethod::Post, body)
+                .await?;
+            let id = dm["id"]
+                .as_str()
+                .and_then(|s| s.parse::<u64>().ok())
+                .ok_or_else(|| SendError::Network("DM channel without an id".into()))?;
+            channels.push(ChannelId::new(id));
+        }
+        Ok(channels)
+    }
+}
+
+/// The delivery key as a Discord nonce: short keys as they are, longer ones hashed (stable
+/// across retries either way).
+pub fn nonce(key: &str) -> String {
+    if key.len() <= NONCE_LEN {
+        return key.to_owned();
+    }
+    hex::encode(Sha256::digest(key.as_bytes()))[..NONCE_LEN].to_owned()
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(Duration::from_secs_f64)
+}
+
+#[async_trait]
+impl Messenger for DiscordMessenger {
+    async fn deliver(&self, delivery: &Delivery) -> Result<Option<String>, DeliveryError> {
+        let channels = self.channels(delivery).await?;
+        let single = channels.len() == 1;
+        let mut posted = None;
+        for (i, channel) in channels.into_iter().enumerate() {
+            // One nonce per destination: the same key twice in a group would be deduped away.
+            let key = if single {
+                delivery.key.clone()
+            } else {
+                format!("{}#{i}", delivery.key)
+            };
+            let mut message = CreateMessage::new()
+                .embed(render::embed(&delivery.reply))
+                .components(render::components(&delivery.reply))
+                .nonce(Nonce::String(nonce(&key)))
+                .enforce_nonce(true);
+            if delivery.reply.attachment.is_some() {
+                // Attachments need multipart; a notification carries the text instead.
+                message = message.content(render::cut(&delivery.reply.text, 2000));
+            }
+            let body = serde_json::to_vec(&message).expect("json");
+            let sent = self
+                .send(
+                    Route::ChannelMessages {
+                        channel_id: channel,
+                    },
+                    LightMethod::Post,
+                    body,
+                )
+                .await?;
+            if let Some(id) = sent["id"].as_str() {
+                posted = Some(format!("{channel}/{id}"));
+            }
+        }
+        Ok(if single { posted } else { None })
+    }
+
+    async fn update(&self, delivery: &Delivery, message_ref: &str) -> Result<(), DeliveryError> {
+        let parsed = message_ref.split_once('/').and_then(|(c, m)| {
+            Some((
+                ChannelId::new(c.parse().ok()?),
+                MessageId::new(m.parse().ok()?),
+            ))
+        });
+        let Some((channel_id, message_id)) = parsed else {
+            return Err(DeliveryError::Permanent(format!(
+                "not a Discord message reference: {message_ref}"
+            )));
+        };
+        let edit = EditMessage::new()
+            .embed(render::embed(&delivery.reply))
+            .components(render::components(&delivery.reply));
+        let body = serde_json::to_vec(&edit).expect("json");
+        self.send(
+            Route::ChannelMessage {
+                channel_id,
+                message_id,
+            },
+            LightMethod::Patch,
+            body,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_fit_discords_limit_and_are_stable() {
+        assert_eq!(nonce("short-key"), "short-key");
+        let long = "reminder:event:42:occurrence:2026-12-18T10:00:00Z:member:7";
+        assert_eq!(nonce(long).len(), NONCE_LEN);
+        assert_eq!(nonce(long), nonce(long));
+        assert_ne!(nonce(long), nonce(&format!("{long}x")));
+    }
+}
