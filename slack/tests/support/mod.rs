@@ -36,7 +36,7 @@ pub enum Db {
 }
 
 pub struct Rig {
-    pub fake: FakeSlack,
+    pub fake: Arc<FakeSlack>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<OffsetClock>,
     pub core: Arc<Core>,
@@ -86,18 +86,33 @@ impl Rig {
     pub async fn sqlite_with(label: &str, options: Options) -> Rig {
         let db = TempSqlite::new(label);
         let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&db.url()).await.unwrap());
-        Rig::build(store, Db::Sqlite(db), options).await
+        let fake = Arc::new(FakeSlack::start().await);
+        Rig::build(store, Db::Sqlite(db), options, fake).await
     }
 
     /// `None` when PostgreSQL is unreachable and not required.
     pub async fn postgres(label: &str) -> Option<Rig> {
-        let db = TempPostgres::create(label).await?;
-        let store: Arc<dyn Store> = Arc::new(PgStore::connect(&db.url).await.unwrap());
-        Some(Rig::build(store, Db::Pg(Some(db)), Options::default()).await)
+        Rig::postgres_with(label, Options::default()).await
     }
 
-    async fn build(store: Arc<dyn Store>, db: Db, options: Options) -> Rig {
-        let fake = FakeSlack::start().await;
+    pub async fn postgres_with(label: &str, options: Options) -> Option<Rig> {
+        let db = TempPostgres::create(label).await?;
+        let store: Arc<dyn Store> = Arc::new(PgStore::connect(&db.url).await.unwrap());
+        let fake = Arc::new(FakeSlack::start().await);
+        Some(Rig::build(store, Db::Pg(Some(db)), options, fake).await)
+    }
+
+    /// A second instance (own process state, own port) on the same PostgreSQL database and
+    /// the same fake Slack, as behind a load balancer.
+    pub async fn another_instance(&self, options: Options) -> Rig {
+        let Db::Pg(Some(db)) = &self.db else {
+            panic!("another instance needs the PostgreSQL rig");
+        };
+        let store: Arc<dyn Store> = Arc::new(PgStore::connect(&db.url).await.unwrap());
+        Rig::build(store, Db::Pg(None), options, self.fake.clone()).await
+    }
+
+    async fn build(store: Arc<dyn Store>, db: Db, options: Options, fake: Arc<FakeSlack>) -> Rig {
         fake.add_user(ADMIN, "admin", "en-US", false);
         fake.add_user("UAIKO", "aiko", "ja-JP", false);
         fake.add_user("UBEN", "ben", "en-US", false);
