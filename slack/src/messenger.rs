@@ -95,11 +95,20 @@ impl SlackMessenger {
             .lock()
             .expect("uncertain keys")
             .contains(&delivery.key);
-        if was_uncertain
-            && let Some(found) = self.find_posted(token, &channel, &delivery.key).await?
-        {
-            tracing::info!(key = %delivery.key, "already posted by an earlier attempt");
-            return Ok(found);
+        if was_uncertain {
+            match self.find_posted(token, &channel, &delivery.key).await {
+                Ok(Some(found)) => {
+                    tracing::info!(key = %delivery.key, "already posted by an earlier attempt");
+                    return Ok(found);
+                }
+                Ok(None) => {}
+                // History unreadable here (a channel given by name, a missing scope): posting
+                // again risks a duplicate, but never posting would lose the message.
+                Err(ApiError::Slack(code)) => {
+                    tracing::warn!(key = %delivery.key, code, "cannot check history before a retry");
+                }
+                Err(e) => return Err(e),
+            }
         }
         let mut body = blocks::message(&delivery.reply);
         body["channel"] = json!(channel);

@@ -608,3 +608,40 @@ async fn a_bare_join_opens_a_modal_in_her_language_and_submitting_it_joins() {
     assert!(all_text(&notice[0]).contains("Globex"), "{notice:#?}");
     rig.finish().await;
 }
+
+#[tokio::test]
+async fn a_lost_channel_post_named_by_channel_name_is_retried_not_lost() {
+    let rig = Rig::sqlite("lost_channel_post").await;
+    join(&rig, "UBEN", "ben", "Ben Brown").await;
+    rig.deliver_due().await;
+    // Approval sends ben a DM and a welcome to #general (a channel name, whose history cannot
+    // be read by name); both posts land but their answers are lost.
+    rig.fake.lose_responses("chat.postMessage", 2);
+    approve(&rig, "UBEN", "ben").await;
+    let first = rig.deliver_due().await;
+    assert_eq!(first.retried, 2, "{first:?}");
+
+    rig.clock.advance(TimeDelta::hours(1));
+    let second = rig.deliver_due().await;
+    assert_eq!((second.delivered, second.failed), (2, 0), "{second:?}");
+    let welcomes: Vec<Value> = rig
+        .fake
+        .messages("general")
+        .into_iter()
+        .filter(|m| all_text(m).contains("Welcome Ben Brown"))
+        .collect();
+    // Unverifiable, the welcome is posted again rather than lost ...
+    assert_eq!(welcomes.len(), 2, "{welcomes:#?}");
+    // ... while the DM, whose history is readable, is found and not repeated.
+    let history: Vec<String> = rig
+        .fake
+        .calls_to("conversations.history")
+        .iter()
+        .map(|c| c.body["channel"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert!(history.contains(&"general".to_owned()) && history.contains(&"DUBEN".to_owned()));
+    let approved_dms = rig.fake.messages("DUBEN");
+    assert_eq!(approved_dms.len(), 1, "{approved_dms:#?}");
+    rig.finish().await;
+}

@@ -281,6 +281,10 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
         }
         "conversations.history" => {
             let channel = body["channel"].as_str().unwrap_or_default();
+            // Like Slack: history takes a conversation id, not a channel name.
+            if !channel.starts_with(['C', 'D', 'G']) {
+                return slack_error("channel_not_found");
+            }
             let mut messages = state
                 .messages
                 .lock()
