@@ -58,6 +58,34 @@ enum Cmd {
         #[arg(long, default_value_t = 60)]
         lease_secs: i64,
     },
+    /// HR's roster: import a CSV of people who left, or export members as CSV.
+    Roster {
+        #[command(subcommand)]
+        action: RosterCmd,
+        /// The community's platform (`shell`, `slack`, `discord`).
+        #[arg(long, global = true, default_value = "shell")]
+        platform: String,
+        /// The community's platform space (Slack team id; the shell's is `local`).
+        #[arg(long, global = true, default_value = "local")]
+        space: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum RosterCmd {
+    /// Import a CSV (UTF-8 or Shift_JIS; Japanese or English headers). All rows or none.
+    Import {
+        file: std::path::PathBuf,
+        /// Import the good rows even if some are bad (each bad row is still reported).
+        #[arg(long)]
+        skip_bad: bool,
+    },
+    /// Write approved members and their shared fields as CSV (UTF-8 with BOM).
+    Export {
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -100,6 +128,11 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
+        Cmd::Roster {
+            action,
+            platform,
+            space,
+        } => run_roster(&config, action, &platform, &space).await,
         Cmd::Run => {
             if let Some(slack) = config.slack()? {
                 return slack::run(&config, slack).await;
@@ -142,4 +175,41 @@ async fn run_shell(config: &Config, user: Option<String>) -> Result<()> {
     shell::Shell::new(core, clock, user, config.shell_locale, tz)
         .run()
         .await
+}
+
+async fn run_roster(config: &Config, action: RosterCmd, platform: &str, space: &str) -> Result<()> {
+    let platform: bot_core::domain::Platform = platform
+        .parse()
+        .map_err(|()| anyhow::anyhow!("unknown platform {platform:?}: shell, slack or discord"))?;
+    let core = core(
+        config,
+        db::open(&config.database_url).await?,
+        Arc::new(SystemClock),
+    );
+    let community = core.community_of(platform, space).await?;
+    let locale = config.shell_locale.unwrap_or(community.locale);
+    match action {
+        RosterCmd::Import { file, skip_bad } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let outcome = core
+                .import_roster(&community, None, &bytes, skip_bad)
+                .await?;
+            if outcome.refused {
+                eprintln!("{}", outcome.render(locale));
+                std::process::exit(1);
+            }
+            println!("{}", outcome.render(locale));
+            Ok(())
+        }
+        RosterCmd::Export { out } => {
+            let csv = core.export_roster(&community, None, locale).await?;
+            match out {
+                Some(path) => std::fs::write(&path, csv)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                None => print!("{csv}"),
+            }
+            Ok(())
+        }
+    }
 }

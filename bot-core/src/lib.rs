@@ -15,6 +15,7 @@ pub mod messenger;
 pub mod pairing;
 pub mod recurrence;
 pub mod reply;
+pub mod roster;
 pub mod scheduler;
 pub mod search;
 pub mod service;

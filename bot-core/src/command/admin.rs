@@ -1,4 +1,5 @@
 //! `/admin …`: HR's tools (the stated purpose, the audit log, the roster).
+//! `import`'s file comes from the adapter (an attached CSV), never from the text.
 
 use super::args::{Args, MAX_BIO};
 use super::lexer::Token;
@@ -10,9 +11,16 @@ pub enum Admin {
     Purpose(Option<String>),
     /// The audit log, newest first.
     Audit { page: u32 },
+    /// Import HR's roster from a CSV file the adapter attached (`None`: nothing attached).
+    Import {
+        csv: Option<Vec<u8>>,
+        skip_bad: bool,
+    },
+    /// Members and their shared fields as a CSV file.
+    Export,
 }
 
-pub const SUBCOMMANDS: &[&str] = &["purpose", "audit"];
+pub const SUBCOMMANDS: &[&str] = &["purpose", "audit", "import", "export"];
 
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
     let sub = match tokens.first() {
@@ -29,6 +37,8 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
     let (usage, keys): (&'static str, &[&str]) = match sub.as_str() {
         "purpose" => ("admin.purpose", &["text"]),
         "audit" => ("admin.audit", &["page"]),
+        "import" => ("admin.import", &["skip_bad"]),
+        "export" => ("admin.export", &[]),
         _ => {
             return Err(UserError::new("error.unknown_subcommand")
                 .arg("command", "/admin")
@@ -56,6 +66,17 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
             };
             Admin::Audit { page }
         }
+        "import" => {
+            let skip_bad = match args.take("skip_bad") {
+                Some(v) => args.yes_no("skip_bad", &v)?,
+                None => false,
+            };
+            Admin::Import {
+                csv: None,
+                skip_bad,
+            }
+        }
+        "export" => Admin::Export,
         _ => unreachable!("matched above"),
     };
     args.finish()?;
@@ -75,7 +96,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_purpose_and_audit() {
+    fn reads_purpose_audit_and_roster_commands() {
         assert_eq!(admin("/admin purpose").unwrap(), Admin::Purpose(None));
         assert_eq!(
             admin("/admin purpose text:\"再雇用と交流のため\"").unwrap(),

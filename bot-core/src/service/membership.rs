@@ -19,7 +19,12 @@ impl Core {
         ctx: &Ctx<'_>,
         patch: ProfilePatch,
     ) -> Result<Reply, CoreError> {
-        let status = if ctx.community.requires_approval {
+        // A joiner HR's roster vouches for (by platform handle) needs no approval.
+        let verified = match (&ctx.member, ctx.community.requires_approval) {
+            (None, true) => self.roster_verified(ctx).await?,
+            _ => None,
+        };
+        let status = if ctx.community.requires_approval && verified.is_none() {
             MemberStatus::Pending
         } else {
             MemberStatus::Approved
@@ -79,6 +84,11 @@ impl Core {
             })
             .await?;
         self.record_join_consent(&member, consent).await?;
+        if let Some(entry) = verified {
+            self.store
+                .link_roster(ctx.community.id, entry.id, member.id)
+                .await?;
+        }
         self.jobs_written.notify_one();
         let locale = member.locale_or(&ctx.community);
         Ok(joined_reply(locale, &member, &ctx.community.name))

@@ -9,6 +9,7 @@ mod membership;
 mod privacy;
 mod profile;
 mod render;
+mod roster;
 
 use std::sync::Arc;
 
@@ -230,6 +231,8 @@ impl Core {
         match command {
             Admin::Purpose(text) => self.purpose(ctx, text).await,
             Admin::Audit { page } => self.audit_log(ctx, page).await,
+            Admin::Import { csv, skip_bad } => self.admin_import(ctx, csv, skip_bad).await,
+            Admin::Export => self.admin_export(ctx).await,
         }
     }
 

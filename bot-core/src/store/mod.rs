@@ -5,6 +5,7 @@
 mod events;
 mod postgres;
 mod privacy;
+mod roster;
 mod rows;
 mod search_sql;
 mod shared;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 pub use events::{EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
 pub use postgres::PgStore;
 pub use privacy::{AuditEntry, NewAudit, PrivacyStore, Purpose};
+pub use roster::{RosterEntry, RosterStore};
 pub use slack::{SlackInstallation, SlackStore};
 pub use social::{JobsForIntro, SocialStore};
 pub use sqlite::SqliteStore;
@@ -96,7 +98,9 @@ pub struct SearchPage {
 }
 
 #[async_trait]
-pub trait Store: EventStore + SocialStore + SlackStore + PrivacyStore + Send + Sync {
+pub trait Store:
+    EventStore + SocialStore + SlackStore + PrivacyStore + RosterStore + Send + Sync
+{
     /// The community that owns a platform space, created with `defaults` on first sight.
     async fn community_for_space(
         &self,

@@ -236,3 +236,4 @@ super::events::impl_event_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 super::social::impl_social_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 super::slack::impl_slack_store!(PgStore, sqlx::postgres::PgRow);
 super::privacy::impl_privacy_store!(PgStore, Postgres, sqlx::postgres::PgRow);
+super::roster::impl_roster_store!(PgStore, sqlx::postgres::PgRow);

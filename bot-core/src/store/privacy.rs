@@ -153,6 +153,20 @@ pub(crate) const MY_DATA: &[(&str, &str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "roster",
+        "SELECT name, email, handle, department, joined_year, left_year, imported_at \
+         FROM roster WHERE community_id = $1 AND member_id = $2 ORDER BY id",
+        &[
+            ("name", Col::Text),
+            ("email", Col::Text),
+            ("handle", Col::Text),
+            ("department", Col::Text),
+            ("joined_year", Col::Int),
+            ("left_year", Col::Int),
+            ("imported_at", Col::Time),
+        ],
+    ),
+    (
         "audit_log",
         "SELECT CASE WHEN actor_id = $2 THEN 'actor' ELSE 'subject' END AS my_part, action, \
          detail, created_at FROM audit_log \
@@ -183,6 +197,8 @@ pub(crate) const ERASE: &[&str] = &[
     "UPDATE audit_log SET actor_id = NULL WHERE community_id = $1 AND actor_id = $2",
     "UPDATE audit_log SET target_id = NULL WHERE community_id = $1 AND target_id = $2",
     "DELETE FROM jobs WHERE community_id = $1 AND member_id = $2",
+    // HR's record of them is personal data too: it goes with the member it verified.
+    "DELETE FROM roster WHERE community_id = $1 AND member_id = $2",
 ];
 
 /// Totals kept after erasure: (name prefix, SQL returning (suffix, count)).
