@@ -155,31 +155,32 @@ impl SlackApp {
                 .locale
                 .unwrap_or(self.core.community_defaults().locale);
             let form = modal::profile_form(line, locale);
-            self.open_modal(
-                &cmd.team_id,
-                &cmd.trigger_id,
-                &form,
-                &Reply::text(locale, ""),
-            )
-            .await;
-            return json!({});
+            let intro = Reply::text(locale, "");
+            if self
+                .open_modal(&cmd.team_id, &cmd.trigger_id, &form, &intro)
+                .await
+            {
+                return json!({});
+            }
+            // No modal (no token, Slack refused): the typed command answers with its usage.
         }
         let app = self.clone();
-        let work = tokio::spawn(async move {
+        let mut work = tokio::spawn(async move {
             let actor = app.actor(&cmd.team_id, &cmd.user_id, &cmd.user_name).await;
             let line = format!("{} {}", cmd.command, cmd.text.trim());
             let reply = app.core.handle_text(&actor, line.trim()).await;
             (app, cmd, reply)
         });
         let finish = |app: Arc<SlackApp>, cmd: SlashCommand, reply: Reply| async move {
-            if let (Some(form), false) = (&reply.form, cmd.trigger_id.is_empty()) {
-                app.open_modal(&cmd.team_id, &cmd.trigger_id, form, &reply)
-                    .await;
+            if let (Some(form), false) = (&reply.form, cmd.trigger_id.is_empty())
+                && app
+                    .open_modal(&cmd.team_id, &cmd.trigger_id, form, &reply)
+                    .await
+            {
                 return None;
             }
             Some(response(&reply))
         };
-        let mut work = work;
         match tokio::time::timeout(self.config.inline_budget, &mut work).await {
             Ok(Ok((app, cmd, reply))) => finish(app, cmd, reply).await.unwrap_or_else(|| json!({})),
             Ok(Err(e)) => {
@@ -205,21 +206,26 @@ impl SlackApp {
         }
     }
 
-    /// Open a modal for a core `Form` (join, profile edit, event create).
+    /// Open a modal for a `Form` (join, profile edit, a decline reason); false if it could not
+    /// be opened, so the caller shows the reply as a message instead.
     pub async fn open_modal(
         &self,
         team: &str,
         trigger_id: &str,
         form: &bot_core::reply::Form,
         reply: &Reply,
-    ) {
+    ) -> bool {
         let Some(token) = self.tokens.for_team(team).await else {
             tracing::warn!(team, "no token to open a modal");
-            return;
+            return false;
         };
         let body = json!({ "trigger_id": trigger_id, "view": modal::view(form, reply) });
-        if let Err(e) = self.api.post(&token, "views.open", &body).await {
-            tracing::warn!(error = %e, "views.open failed");
+        match self.api.post(&token, "views.open", &body).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "views.open failed");
+                false
+            }
         }
     }
 
@@ -263,8 +269,9 @@ impl SlackApp {
         for action in actions {
             let id = action["action_id"].as_str().unwrap_or_default();
             let reply = self.core.handle_action(&actor, id).await;
-            if let (Some(form), Some(trigger)) = (&reply.form, payload["trigger_id"].as_str()) {
-                self.open_modal(team, trigger, form, &reply).await;
+            if let (Some(form), Some(trigger)) = (&reply.form, payload["trigger_id"].as_str())
+                && self.open_modal(team, trigger, form, &reply).await
+            {
                 continue;
             }
             if payload["view"]["type"].as_str() == Some("home") {
