@@ -19,6 +19,8 @@ pub use app::{DiscordApp, Handler};
 pub use config::{DiscordConfig, Sharding};
 pub use directory::Directory;
 pub use messenger::DiscordMessenger;
+/// For tests and the binary: the same serenity the adapter is built on.
+pub use serenity;
 
 /// Guilds (channels, owner) and members (GUILD_MEMBER_UPDATE tells when membership screening
 /// passed; a privileged intent to switch on in the developer portal).

@@ -1,0 +1,597 @@
+//! A fake Discord on 127.0.0.1: the REST routes the bot uses (recording every call) and a
+//! WebSocket gateway (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeats ACKed) through which a
+//! test pushes events shaped as Discord sends them. Payload builders live here too, and a test
+//! below checks each one deserializes into serenity's model: serenity drops an event it cannot
+//! parse without a word.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+pub const APP_ID: u64 = 900_000_000_000_000_001;
+pub const BOT_USER: u64 = APP_ID;
+pub const GUILD: u64 = 800_000_000_000_000_001;
+pub const OWNER: u64 = 700_000_000_000_000_001;
+pub const GENERAL: u64 = 600_000_000_000_000_001;
+pub const TOKEN: &str = "fake-bot-token";
+
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+    /// When the fake received it.
+    pub at: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    /// Path prefix → how many more requests get a 429.
+    throttled: HashMap<String, u32>,
+    /// Nonces already posted (with enforce_nonce), per channel → the message.
+    nonces: HashMap<(String, String), Value>,
+    /// When each interaction was pushed, by id (to measure the answer's delay).
+    pushed: HashMap<String, Instant>,
+}
+
+pub struct FakeDiscord {
+    pub base: String,
+    pub gateway_url: String,
+    inner: Arc<Mutex<Inner>>,
+    changed: Arc<Notify>,
+    events: mpsc::UnboundedSender<(String, Value)>,
+    /// Set once a gateway connection identified.
+    pub identified: Arc<Notify>,
+    ids: Arc<AtomicU64>,
+}
+
+#[derive(Clone)]
+struct Http {
+    inner: Arc<Mutex<Inner>>,
+    changed: Arc<Notify>,
+    gateway_url: String,
+    ids: Arc<AtomicU64>,
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let changed = Arc::new(Notify::new());
+        let ids = Arc::new(AtomicU64::new(1_000));
+        let ws = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gateway_url = format!("ws://{}", ws.local_addr().unwrap());
+        let (events, rx) = mpsc::unbounded_channel();
+        let identified = Arc::new(Notify::new());
+        tokio::spawn(gateway(ws, rx, gateway_url.clone(), identified.clone()));
+        let http = Http {
+            inner: inner.clone(),
+            changed: changed.clone(),
+            gateway_url: gateway_url.clone(),
+            ids: ids.clone(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = Router::new().fallback(rest).with_state(http);
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        FakeDiscord {
+            base,
+            gateway_url,
+            inner,
+            changed,
+            events,
+            identified,
+            ids,
+        }
+    }
+
+    /// Push a dispatch event (`t`, `d`) down the gateway.
+    pub fn dispatch(&self, kind: &str, data: Value) {
+        if kind == "INTERACTION_CREATE"
+            && let Some(id) = data["id"].as_str()
+        {
+            self.inner
+                .lock()
+                .unwrap()
+                .pushed
+                .insert(id.to_owned(), Instant::now());
+        }
+        self.events.send((kind.to_owned(), data)).unwrap();
+    }
+
+    pub fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The next `times` requests whose path starts with `prefix` get a 429.
+    pub fn throttle(&self, prefix: &str, times: u32) {
+        self.inner
+            .lock()
+            .unwrap()
+            .throttled
+            .insert(prefix.to_owned(), times);
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.inner.lock().unwrap().calls.clone()
+    }
+
+    pub fn calls_to(&self, method: &str, path_part: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method && c.path.contains(path_part))
+            .collect()
+    }
+
+    /// Wait (up to 10 s) until `n` calls match, then return them.
+    pub async fn wait_for(&self, method: &str, path_part: &str, n: usize) -> Vec<Call> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let notified = self.changed.notified();
+            let found = self.calls_to(method, path_part);
+            if found.len() >= n {
+                return found;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {n} × {method} {path_part}; calls so far: {:#?}",
+                    self.calls()
+                        .iter()
+                        .map(|c| format!("{} {}", c.method, c.path))
+                        .collect::<Vec<_>>()
+                );
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
+        }
+    }
+
+    /// How long after being pushed interaction `id` got its callback.
+    pub fn answer_delay(&self, id: &str) -> Option<Duration> {
+        let inner = self.inner.lock().unwrap();
+        let pushed = *inner.pushed.get(id)?;
+        inner
+            .calls
+            .iter()
+            .find(|c| c.path.contains(&format!("/interactions/{id}/")))
+            .map(|c| c.at - pushed)
+    }
+}
+
+async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -> Response {
+    let path = uri.path().to_owned();
+    let body_json: Value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    let throttled = {
+        let mut inner = http.inner.lock().unwrap();
+        inner.calls.push(Call {
+            method: method.to_string(),
+            path: path.clone(),
+            body: body_json.clone(),
+            at: Instant::now(),
+        });
+        let hit = inner
+            .throttled
+            .iter_mut()
+            .find(|(prefix, left)| path.starts_with(prefix.as_str()) && **left > 0);
+        match hit {
+            Some((_, left)) => {
+                *left -= 1;
+                true
+            }
+            None => false,
+        }
+    };
+    http.changed.notify_waiters();
+    if throttled {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "0.2"), ("x-ratelimit-scope", "user")],
+            axum::Json(
+                json!({ "message": "You are being rate limited.", "retry_after": 0.2, "global": false }),
+            ),
+        )
+            .into_response();
+    }
+    let segments: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
+    match (method.as_str(), segments.as_slice()) {
+        ("GET", ["gateway"]) => ok(json!({ "url": http.gateway_url })),
+        ("GET", ["gateway", "bot"]) => ok(json!({
+            "url": http.gateway_url,
+            "shards": 1,
+            "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 },
+        })),
+        ("PUT", ["applications", _, "commands"])
+        | ("PUT", ["applications", _, "guilds", _, "commands"]) => ok(json!([])),
+        ("POST", ["interactions", _, _, "callback"]) => StatusCode::NO_CONTENT.into_response(),
+        ("DELETE", ["webhooks", _, _, "messages", _]) => StatusCode::NO_CONTENT.into_response(),
+        ("PATCH", ["webhooks", _, _, "messages", _]) | ("POST", ["webhooks", _, _]) => {
+            let id = http.ids.fetch_add(1, Ordering::Relaxed);
+            ok(message(GENERAL, id, &body_json))
+        }
+        ("POST", ["channels", channel, "messages"]) => {
+            let nonce = body_json["nonce"].as_str().map(str::to_owned);
+            let mut inner = http.inner.lock().unwrap();
+            if let (Some(nonce), true) = (&nonce, body_json["enforce_nonce"] == json!(true))
+                && let Some(earlier) = inner.nonces.get(&((*channel).to_owned(), nonce.clone()))
+            {
+                return ok(earlier.clone());
+            }
+            let id = http.ids.fetch_add(1, Ordering::Relaxed);
+            let msg = message(channel.parse().unwrap_or(0), id, &body_json);
+            if let Some(nonce) = nonce {
+                inner
+                    .nonces
+                    .insert(((*channel).to_owned(), nonce), msg.clone());
+            }
+            ok(msg)
+        }
+        ("PATCH", ["channels", channel, "messages", id]) => ok(message(
+            channel.parse().unwrap_or(0),
+            id.parse().unwrap_or(0),
+            &body_json,
+        )),
+        ("POST", ["users", "@me", "channels"]) => {
+            // One DM channel per recipient, with a recognisable id.
+            let recipient: u64 = body_json["recipient_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            ok(json!({
+                "id": (recipient / 10 + 1).to_string(),
+                "type": 1,
+                "last_message_id": null,
+                "recipients": [user(recipient, "someone")],
+            }))
+        }
+        ("PUT" | "DELETE", ["guilds", _, "members", _, "roles", _]) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        ("POST", ["guilds", guild, "scheduled-events"]) => {
+            let id = http.ids.fetch_add(1, Ordering::Relaxed);
+            ok(scheduled_event(guild, id, &body_json))
+        }
+        ("PATCH", ["guilds", guild, "scheduled-events", id]) => {
+            ok(scheduled_event(guild, id.parse().unwrap_or(0), &body_json))
+        }
+        ("DELETE", ["guilds", _, "scheduled-events", _]) => StatusCode::NO_CONTENT.into_response(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "message": "404: Not Found", "code": 0 })),
+        )
+            .into_response(),
+    }
+}
+
+async fn gateway(
+    listener: tokio::net::TcpListener,
+    events: mpsc::UnboundedReceiver<(String, Value)>,
+    url: String,
+    identified: Arc<Notify>,
+) {
+    let events = Arc::new(tokio::sync::Mutex::new(events));
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
+        let events = events.clone();
+        let url = url.clone();
+        let identified = identified.clone();
+        tokio::spawn(async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
+            let send = |v: Value| WsMessage::Text(v.to_string().into());
+            if ws
+                .send(send(
+                    json!({ "op": 10, "d": { "heartbeat_interval": 45000 } }),
+                ))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let mut seq = 0u64;
+            let mut events = events.lock().await;
+            let mut ready = false;
+            loop {
+                tokio::select! {
+                    incoming = ws.next() => {
+                        let Some(Ok(WsMessage::Text(text))) = incoming else {
+                            if matches!(incoming, Some(Ok(_))) { continue; }
+                            return;
+                        };
+                        let v: Value = serde_json::from_str(&text).unwrap_or_default();
+                        match v["op"].as_u64() {
+                            Some(1) => {
+                                let _ = ws.send(send(json!({ "op": 11 }))).await;
+                            }
+                            Some(2) => {
+                                seq += 1;
+                                let _ = ws.send(send(json!({ "op": 0, "t": "READY", "s": seq, "d": ready_payload(&url) }))).await;
+                                seq += 1;
+                                let _ = ws.send(send(json!({ "op": 0, "t": "GUILD_CREATE", "s": seq, "d": guild_payload() }))).await;
+                                ready = true;
+                                identified.notify_waiters();
+                                identified.notify_one();
+                            }
+                            _ => {}
+                        }
+                    }
+                    Some((kind, data)) = events.recv(), if ready => {
+                        seq += 1;
+                        let _ = ws.send(send(json!({ "op": 0, "t": kind, "s": seq, "d": data }))).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+pub fn user(id: u64, name: &str) -> Value {
+    json!({
+        "id": id.to_string(),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": null,
+        "bot": id == BOT_USER,
+        "public_flags": 0,
+    })
+}
+
+fn message(channel: u64, id: u64, body: &Value) -> Value {
+    json!({
+        "id": id.to_string(),
+        "channel_id": channel.to_string(),
+        "author": user(BOT_USER, "alumni-bot"),
+        "content": body["content"].as_str().unwrap_or_default(),
+        "timestamp": "2026-12-01T00:00:00.000000+00:00",
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": false,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": body["embeds"].as_array().cloned().unwrap_or_default(),
+        "components": [],
+        "pinned": false,
+        "type": 0,
+        "flags": 0,
+        "nonce": body["nonce"],
+    })
+}
+
+fn scheduled_event(guild: &str, id: u64, body: &Value) -> Value {
+    json!({
+        "id": id.to_string(),
+        "guild_id": guild,
+        "channel_id": null,
+        "creator_id": BOT_USER.to_string(),
+        "name": body["name"],
+        "description": body["description"],
+        "scheduled_start_time": body["scheduled_start_time"],
+        "scheduled_end_time": body["scheduled_end_time"],
+        "privacy_level": 2,
+        "status": 1,
+        "entity_type": 3,
+        "entity_id": null,
+        "entity_metadata": body["entity_metadata"],
+    })
+}
+
+pub fn ready_payload(gateway_url: &str) -> Value {
+    json!({
+        "v": 10,
+        "user": user(BOT_USER, "alumni-bot"),
+        "guilds": [{ "id": GUILD.to_string(), "unavailable": true }],
+        "session_id": "fake-session",
+        "resume_gateway_url": gateway_url,
+        "shard": [0, 1],
+        "application": { "id": APP_ID.to_string(), "flags": 0 },
+    })
+}
+
+pub fn guild_payload() -> Value {
+    json!({
+        "id": GUILD.to_string(),
+        "name": "Acme Alumni",
+        "icon": null,
+        "icon_hash": null,
+        "splash": null,
+        "discovery_splash": null,
+        "owner_id": OWNER.to_string(),
+        "afk_channel_id": null,
+        "afk_timeout": 300,
+        "widget_enabled": false,
+        "verification_level": 1,
+        "default_message_notifications": 1,
+        "explicit_content_filter": 0,
+        "roles": [{
+            "id": GUILD.to_string(), "name": "@everyone", "color": 0, "hoist": false,
+            "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+            "icon": null, "unicode_emoji": null, "position": 0, "permissions": "1024",
+            "managed": false, "mentionable": false, "flags": 0,
+        }],
+        "emojis": [],
+        "features": ["MEMBER_VERIFICATION_GATE_ENABLED"],
+        "mfa_level": 0,
+        "application_id": null,
+        "system_channel_id": GENERAL.to_string(),
+        "system_channel_flags": 0,
+        "rules_channel_id": null,
+        "max_members": 500000,
+        "vanity_url_code": null,
+        "description": null,
+        "banner": null,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "ja",
+        "public_updates_channel_id": null,
+        "nsfw_level": 0,
+        "stickers": [],
+        "premium_progress_bar_enabled": false,
+        "safety_alerts_channel_id": null,
+        "joined_at": "2026-11-01T00:00:00.000000+00:00",
+        "large": false,
+        "unavailable": false,
+        "member_count": 3,
+        "voice_states": [],
+        "members": [],
+        "channels": [{
+            "id": GENERAL.to_string(), "type": 0, "guild_id": GUILD.to_string(), "name": "general",
+            "position": 0, "permission_overwrites": [], "nsfw": false, "topic": null,
+            "last_message_id": null, "rate_limit_per_user": 0, "parent_id": null, "flags": 0,
+        }],
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+    })
+}
+
+/// A guild member as interactions carry it; `permissions` are the member's in the channel.
+pub fn member(id: u64, name: &str, permissions: &str, pending: bool) -> Value {
+    json!({
+        "user": user(id, name),
+        "nick": null,
+        "avatar": null,
+        "roles": [],
+        "joined_at": "2026-11-02T00:00:00.000000+00:00",
+        "premium_since": null,
+        "deaf": false,
+        "mute": false,
+        "flags": 0,
+        "pending": pending,
+        "permissions": permissions,
+        "communication_disabled_until": null,
+    })
+}
+
+/// Fields every interaction carries.
+fn interaction_base(id: u64, kind: u8, who: &Value, locale: &str) -> Value {
+    json!({
+        "id": id.to_string(),
+        "application_id": APP_ID.to_string(),
+        "type": kind,
+        "guild_id": GUILD.to_string(),
+        "channel_id": GENERAL.to_string(),
+        "channel": { "id": GENERAL.to_string(), "type": 0, "guild_id": GUILD.to_string(), "name": "general" },
+        "member": who,
+        "token": format!("itoken-{id}"),
+        "version": 1,
+        "locale": locale,
+        "guild_locale": "ja",
+        "app_permissions": "2248473465835073",
+        "entitlements": [],
+        "authorizing_integration_owners": { "0": GUILD.to_string() },
+        "context": 0,
+        "attachment_size_limit": 10485760,
+    })
+}
+
+/// A slash command (type 2): `/command sub option…`.
+pub fn slash(
+    id: u64,
+    who: &Value,
+    locale: &str,
+    command: &str,
+    sub: &str,
+    options: Value,
+) -> Value {
+    let mut v = interaction_base(id, 2, who, locale);
+    v["data"] = json!({
+        "id": "500000000000000001",
+        "name": command,
+        "type": 1,
+        "guild_id": GUILD.to_string(),
+        "options": [{ "name": sub, "type": 1, "options": options }],
+    });
+    v
+}
+
+/// A button press (type 3) on a message the bot posted.
+pub fn button(id: u64, who: &Value, locale: &str, custom_id: &str) -> Value {
+    let mut v = interaction_base(id, 3, who, locale);
+    v["data"] = json!({ "custom_id": custom_id, "component_type": 2 });
+    v["message"] = message(GENERAL, 42, &json!({ "content": "" }));
+    v
+}
+
+/// A modal submission (type 5): `fields` are (custom_id, value).
+pub fn modal_submit(
+    id: u64,
+    who: &Value,
+    locale: &str,
+    custom_id: &str,
+    fields: &[(&str, &str)],
+) -> Value {
+    let mut v = interaction_base(id, 5, who, locale);
+    v["data"] = json!({
+        "custom_id": custom_id,
+        "components": fields.iter().map(|(k, val)| json!({
+            "type": 1,
+            "components": [{ "type": 4, "custom_id": k, "value": val }],
+        })).collect::<Vec<_>>(),
+    });
+    v
+}
+
+/// GUILD_MEMBER_UPDATE for a member, e.g. when they pass membership screening.
+pub fn member_update(id: u64, name: &str, pending: bool) -> Value {
+    json!({
+        "guild_id": GUILD.to_string(),
+        "roles": [],
+        "user": user(id, name),
+        "nick": null,
+        "avatar": null,
+        "joined_at": "2026-11-02T00:00:00.000000+00:00",
+        "premium_since": null,
+        "deaf": false,
+        "mute": false,
+        "pending": pending,
+        "communication_disabled_until": null,
+        "flags": 0,
+    })
+}
+
+#[cfg(test)]
+mod shapes {
+    //! serenity drops a gateway event it cannot parse without a word: every payload the fake
+    //! sends must deserialize into serenity's model.
+    use super::*;
+    use alumni_discord::serenity::all::{Guild, GuildMemberUpdateEvent, Interaction, Ready};
+
+    #[test]
+    fn every_payload_parses_as_serenity_models() {
+        serde_json::from_value::<Ready>(ready_payload("ws://x")).unwrap();
+        serde_json::from_value::<Guild>(guild_payload()).unwrap();
+        serde_json::from_value::<GuildMemberUpdateEvent>(member_update(5, "m", false)).unwrap();
+        let who = member(5, "m", "8", false);
+        let cmd = slash(1, &who, "ja", "alumni", "pending", json!([]));
+        assert!(matches!(
+            serde_json::from_value::<Interaction>(cmd).unwrap(),
+            Interaction::Command(_)
+        ));
+        assert!(matches!(
+            serde_json::from_value::<Interaction>(button(2, &who, "en-US", "v1.ap.1")).unwrap(),
+            Interaction::Component(_)
+        ));
+        let submit = modal_submit(3, &who, "ja", "/alumni join", &[("name", "x")]);
+        assert!(matches!(
+            serde_json::from_value::<Interaction>(submit).unwrap(),
+            Interaction::Modal(_)
+        ));
+    }
+}
