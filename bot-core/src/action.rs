@@ -37,6 +37,10 @@ pub enum Action {
     Agree {
         version: i64,
     },
+    /// Send a previewed broadcast.
+    Broadcast {
+        id: i64,
+    },
 }
 
 const VERSION: &str = "v1";
@@ -66,6 +70,7 @@ impl Action {
                 format!("{VERSION}.cm.{group}.{}", if met { 'y' } else { 'n' })
             }
             Action::Agree { version } => format!("{VERSION}.ag.{version}"),
+            Action::Broadcast { id } => format!("{VERSION}.bc.{id}"),
         }
     }
 
@@ -98,6 +103,7 @@ impl Action {
                 met: yes_no(m).ok_or_else(bad)?,
             }),
             [VERSION, "ag", v] => Ok(Action::Agree { version: num(v)? }),
+            [VERSION, "bc", b] => Ok(Action::Broadcast { id: num(b)? }),
             _ => Err(bad()),
         }
     }
@@ -137,6 +143,7 @@ mod tests {
                 met: true,
             },
             Action::Agree { version: 2 },
+            Action::Broadcast { id: 4 },
         ] {
             assert_eq!(Action::decode(&a.encode()), Ok(a));
             assert!(a.encode().len() <= 100);

@@ -83,6 +83,8 @@ pub enum Payload {
     CoffeeCheckin { round_at: DateTime<Utc> },
     /// "Is your profile current?", then the next nudge.
     ProfileNudge { member: MemberId },
+    /// An admin's confirmed broadcast: one `Notify` per opted-in member of its segment.
+    Broadcast { broadcast: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +114,7 @@ impl NewJob {
             Payload::CoffeeRound { .. } => "coffee_round",
             Payload::CoffeeCheckin { .. } => "coffee_checkin",
             Payload::ProfileNudge { .. } => "profile_nudge",
+            Payload::Broadcast { .. } => "broadcast",
         }
     }
 

@@ -177,7 +177,13 @@ impl Scheduler {
                 stats.delivered += 1;
             }
             Err(e @ DeliveryError::Permanent(_)) => self.fail(&job, &e, now, stats).await?,
-            Err(e) if job.attempts >= MAX_ATTEMPTS => self.fail(&job, &e, now, stats).await?,
+            // A rate limit is the platform saying "later", not a failure: a large broadcast
+            // may be told so many times, and must not lose its last messages to it.
+            Err(e)
+                if job.attempts >= MAX_ATTEMPTS && !matches!(e, DeliveryError::RateLimited(_)) =>
+            {
+                self.fail(&job, &e, now, stats).await?
+            }
             Err(e) => {
                 let at = now + retry_delay(&e, job.attempts);
                 tracing::warn!(job = job.id, attempt = job.attempts, error = %e, retry_at = %at, "delivery failed; will retry");

@@ -10,7 +10,9 @@ pub enum Admin {
     /// Show the community's stated purpose, or (with text) publish a new version of it.
     Purpose(Option<String>),
     /// The audit log, newest first.
-    Audit { page: u32 },
+    Audit {
+        page: u32,
+    },
     /// Import HR's roster from a CSV file the adapter attached (`None`: nothing attached).
     Import {
         csv: Option<Vec<u8>>,
@@ -18,9 +20,27 @@ pub enum Admin {
     },
     /// Members and their shared fields as a CSV file.
     Export,
+    /// Save a directory search under a name; `query` is what follows `/alumni search`.
+    SegmentSave {
+        name: String,
+        query: String,
+    },
+    SegmentList,
+    /// Preview a message to a segment; a button sends it.
+    Broadcast {
+        segment: String,
+        message: String,
+    },
 }
 
-pub const SUBCOMMANDS: &[&str] = &["purpose", "audit", "import", "export"];
+pub const SUBCOMMANDS: &[&str] = &[
+    "purpose",
+    "audit",
+    "import",
+    "export",
+    "segment",
+    "broadcast",
+];
 
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
     let sub = match tokens.first() {
@@ -34,11 +54,15 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
         }
     };
     tokens.remove(0);
+    if sub == "segment" {
+        return segment(tokens);
+    }
     let (usage, keys): (&'static str, &[&str]) = match sub.as_str() {
         "purpose" => ("admin.purpose", &["text"]),
         "audit" => ("admin.audit", &["page"]),
         "import" => ("admin.import", &["skip_bad"]),
         "export" => ("admin.export", &[]),
+        "broadcast" => ("admin.broadcast", &["segment", "message"]),
         _ => {
             return Err(UserError::new("error.unknown_subcommand")
                 .arg("command", "/admin")
@@ -77,10 +101,92 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
             }
         }
         "export" => Admin::Export,
+        "broadcast" => {
+            let segment = args.require("segment")?;
+            let message = args.require("message")?;
+            let message = args
+                .text("message", message, MAX_BIO)?
+                .ok_or_else(|| args.err("error.missing_key").arg("key", "message"))?;
+            Admin::Broadcast {
+                segment: segment.trim().to_owned(),
+                message,
+            }
+        }
         _ => unreachable!("matched above"),
     };
     args.finish()?;
     Ok(command)
+}
+
+/// `segment save NAME query…` / `segment list`. The query is checked with `/alumni search`'s
+/// own grammar and kept as text, so a segment always means what that search means.
+fn segment(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
+    let verb = match tokens.first() {
+        Some(Token::Word(w)) => w.to_lowercase(),
+        _ => String::new(),
+    };
+    match verb.as_str() {
+        "list" => {
+            tokens.remove(0);
+            Args::new("admin.segment", tokens, &[])?.finish()?;
+            Ok(Admin::SegmentList)
+        }
+        "save" => {
+            tokens.remove(0);
+            let name = match tokens.first() {
+                Some(Token::Word(w)) if !w.trim().is_empty() => w.trim().to_owned(),
+                _ => {
+                    return Err(UserError::new("error.missing_key")
+                        .arg("key", "NAME")
+                        .usage("admin.segment"));
+                }
+            };
+            if name.chars().count() > MAX_SEGMENT_NAME {
+                return Err(UserError::new("error.too_long")
+                    .arg("key", "NAME")
+                    .arg("max", MAX_SEGMENT_NAME.to_string())
+                    .arg("len", name.chars().count().to_string())
+                    .usage("admin.segment"));
+            }
+            tokens.remove(0);
+            let query = tokens
+                .iter()
+                .map(|t| match t {
+                    Token::Word(w) => quote(w),
+                    Token::Pair(k, v) => format!("{k}:{}", quote(v)),
+                    Token::Mention { name, .. } => format!("@{name}"),
+                    Token::Channel(c) => format!("#{c}"),
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            match super::parse(&format!("/alumni search {query}"))? {
+                super::Command::Alumni(super::Alumni::Search { page: 1, .. })
+                    if !query.contains("page:") =>
+                {
+                    Ok(Admin::SegmentSave { name, query })
+                }
+                _ => Err(UserError::new("error.unknown_key")
+                    .arg("key", "page")
+                    .usage("admin.segment")),
+            }
+        }
+        _ => Err(UserError::new("error.unknown_subcommand")
+            .arg("command", "/admin segment")
+            .arg("sub", verb)
+            .arg("choices", "save, list")
+            .usage("admin.segment")),
+    }
+}
+
+/// Longest segment name.
+const MAX_SEGMENT_NAME: usize = 50;
+
+fn quote(s: &str) -> String {
+    if s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '"' || c == ',') {
+        format!("\"{}\"", s.replace('"', "'"))
+    } else {
+        s.to_owned()
+    }
 }
 
 #[cfg(test)]

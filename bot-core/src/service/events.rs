@@ -526,6 +526,7 @@ impl Core {
                     None => Vec::new(),
                 })
             }
+            Payload::Broadcast { broadcast } => self.expand_broadcast(job, *broadcast, now).await,
             _ => self.expand_social(job, now).await,
         }
     }

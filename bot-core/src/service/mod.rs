@@ -2,6 +2,7 @@
 //! a `Reply` out. Permissions, tenancy and validation are checked here, never only in a
 //! platform setting.
 
+mod broadcast;
 mod coffee;
 mod events;
 mod intros;
@@ -169,6 +170,7 @@ impl Core {
                 Action::CoffeeSkip { round } => self.coffee_skip(&ctx, round).await,
                 Action::CoffeeMet { group, met } => self.coffee_met(&ctx, group, met).await,
                 Action::Agree { version } => self.agree(&ctx, Some(version)).await,
+                Action::Broadcast { id } => self.broadcast_confirm(&ctx, id).await,
             };
             Ok::<_, CoreError>((ctx.locale, reply))
         }
@@ -233,6 +235,11 @@ impl Core {
             Admin::Audit { page } => self.audit_log(ctx, page).await,
             Admin::Import { csv, skip_bad } => self.admin_import(ctx, csv, skip_bad).await,
             Admin::Export => self.admin_export(ctx).await,
+            Admin::SegmentSave { name, query } => self.segment_save(ctx, name, query).await,
+            Admin::SegmentList => self.segment_list(ctx).await,
+            Admin::Broadcast { segment, message } => {
+                self.broadcast_preview(ctx, &segment, &message).await
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! plain SQL (see `shared.rs`) and differ only where the engines do: search and job claiming.
 //! Every call that reads or writes members takes the community id and filters on it.
 
+mod broadcast;
 mod events;
 mod postgres;
 mod privacy;
@@ -16,6 +17,7 @@ mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use broadcast::{Broadcast, BroadcastStore, Segment};
 pub use events::{EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
 pub use postgres::PgStore;
 pub use privacy::{AuditEntry, NewAudit, PrivacyStore, Purpose};
@@ -99,7 +101,7 @@ pub struct SearchPage {
 
 #[async_trait]
 pub trait Store:
-    EventStore + SocialStore + SlackStore + PrivacyStore + RosterStore + Send + Sync
+    EventStore + SocialStore + SlackStore + PrivacyStore + RosterStore + BroadcastStore + Send + Sync
 {
     /// The community that owns a platform space, created with `defaults` on first sight.
     async fn community_for_space(

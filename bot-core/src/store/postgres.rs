@@ -237,3 +237,4 @@ super::social::impl_social_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 super::slack::impl_slack_store!(PgStore, sqlx::postgres::PgRow);
 super::privacy::impl_privacy_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 super::roster::impl_roster_store!(PgStore, sqlx::postgres::PgRow);
+super::broadcast::impl_broadcast_store!(PgStore, sqlx::postgres::PgRow);

@@ -279,3 +279,4 @@ super::social::impl_social_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 super::slack::impl_slack_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 super::privacy::impl_privacy_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 super::roster::impl_roster_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+super::broadcast::impl_broadcast_store!(SqliteStore, sqlx::sqlite::SqliteRow);
