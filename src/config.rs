@@ -183,11 +183,17 @@ impl Config {
         Ok(Some(slack))
     }
 
-    pub fn has_platform(&self) -> bool {
-        self.discord_token.is_some()
-            || self.slack_signing_secret.is_some()
-            || self.slack_app_token.is_some()
+    /// The Discord adapter's settings, when `DISCORD_TOKEN` is set (the other `DISCORD_*`
+    /// variables come from the environment).
+    pub fn discord(&self) -> Result<Option<alumni_discord::DiscordConfig>> {
+        let Some(token) = &self.discord_token else {
+            return Ok(None);
+        };
+        alumni_discord::DiscordConfig::from_lookup(token.clone(), env)
+            .map(Some)
+            .map_err(Into::into)
     }
+
 }
 
 #[cfg(test)]

@@ -2,13 +2,14 @@
 
 mod config;
 mod db;
+mod discord;
 mod file_messenger;
 mod shell;
 mod slack;
 
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use bot_core::clock::{Clock, OffsetClock, SystemClock};
 use bot_core::scheduler::Scheduler;
 use bot_core::service::{Core, CoreConfig};
@@ -134,14 +135,12 @@ async fn main() -> Result<()> {
             space,
         } => run_roster(&config, action, &platform, &space).await,
         Cmd::Run => {
-            if let Some(slack) = config.slack()? {
-                return slack::run(&config, slack).await;
+            let slack = config.slack()?;
+            if let Some(discord) = config.discord()? {
+                return discord::run(&config, discord, slack).await;
             }
-            if config.has_platform() {
-                bail!(
-                    "DISCORD_TOKEN is set, but this build has no Discord adapter yet; unset it \
-                     to use the shell"
-                );
+            if let Some(slack) = slack {
+                return slack::run(&config, slack).await;
             }
             run_shell(&config, None).await
         }

@@ -12,14 +12,15 @@ use bot_core::service::{Actor, Core};
 use serenity::all::{
     ActionRowComponent, CommandInteraction, ComponentInteraction, Context,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    EditInteractionResponse, EventHandler, Guild, GuildId, Interaction, Member, ModalInteraction,
-    Permissions, Ready, User,
+    EditInteractionResponse, EventHandler, Guild, GuildId, GuildMemberUpdateEvent, Interaction,
+    Member, ModalInteraction, Permissions, Ready, User,
 };
 
 use crate::commands;
 use crate::config::DiscordConfig;
 use crate::directory::{Directory, GuildInfo};
 use crate::render;
+use crate::roles::{self, Screening};
 
 /// A button press is answered inline when the core is this quick (so a form can still open
 /// as a modal); past it the press is acknowledged and answered by a follow-up.
@@ -29,6 +30,7 @@ pub struct DiscordApp {
     pub core: Arc<Core>,
     pub config: DiscordConfig,
     pub directory: Arc<Directory>,
+    pub screening: Screening,
 }
 
 /// The serenity event handler.
@@ -57,6 +59,31 @@ impl EventHandler for Handler {
         self.0.learn_guild(&guild).await;
     }
 
+    async fn guild_member_addition(&self, _ctx: Context, member: Member) {
+        self.0
+            .screening
+            .set(member.guild_id, member.user.id, member.pending);
+    }
+
+    /// Screening passed (`pending` went false): an approved member gets their role now.
+    async fn guild_member_update(
+        &self,
+        ctx: Context,
+        _old: Option<Member>,
+        _new: Option<Member>,
+        event: GuildMemberUpdateEvent,
+    ) {
+        let was_pending = self.0.screening.is_pending(event.guild_id, event.user.id);
+        self.0
+            .screening
+            .set(event.guild_id, event.user.id, event.pending);
+        if was_pending && !event.pending {
+            self.0
+                .sync_role(&ctx.http, event.guild_id, event.user.id)
+                .await;
+        }
+    }
+
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let app = &self.0;
         match interaction {
@@ -69,6 +96,10 @@ impl EventHandler for Handler {
 }
 
 impl DiscordApp {
+    pub(crate) fn community_of(&self, guild: GuildId) -> Option<bot_core::domain::CommunityId> {
+        self.directory.community_of(guild)
+    }
+
     async fn learn_guild(&self, guild: &Guild) {
         let space = guild.id.to_string();
         let community = match self
@@ -111,6 +142,9 @@ impl DiscordApp {
         locale: &str,
     ) -> Option<Actor> {
         let guild = guild?;
+        if let Some(m) = member {
+            self.screening.set(guild, user.id, m.pending);
+        }
         let administrator = member
             .and_then(|m| m.permissions)
             .is_some_and(|p| p.contains(Permissions::ADMINISTRATOR));
@@ -162,6 +196,11 @@ impl DiscordApp {
         }
         let reply = self.core.handle_text(&actor, &line).await;
         finish_deferred(ctx, &cmd, &reply).await;
+        if let Some(guild) = cmd.guild_id {
+            for user in roles::touched_by_line(&line, cmd.user.id) {
+                self.sync_role(&ctx.http, guild, user).await;
+            }
+        }
     }
 
     async fn component(&self, ctx: &Context, press: ComponentInteraction) {
@@ -175,6 +214,11 @@ impl DiscordApp {
         };
         let core = self.core.clone();
         let action = press.data.custom_id.clone();
+        // Who the button is about, read before it runs (a rejection may erase the link).
+        let touched = match press.guild_id {
+            Some(guild) => self.touched_by_action(guild, &action).await,
+            None => Vec::new(),
+        };
         let mut work = tokio::spawn(async move { core.handle_action(&actor, &action).await });
         match tokio::time::timeout(INLINE_BUDGET, &mut work).await {
             Ok(Ok(reply)) => {
@@ -208,6 +252,11 @@ impl DiscordApp {
                 }
             }
         }
+        if let Some(guild) = press.guild_id {
+            for user in touched {
+                self.sync_role(&ctx.http, guild, user).await;
+            }
+        }
     }
 
     async fn modal(&self, ctx: &Context, submit: ModalInteraction) {
@@ -235,6 +284,11 @@ impl DiscordApp {
         let reply = self.core.handle_text(&actor, &line).await;
         if let Err(e) = submit.edit_response(&ctx.http, edit(&reply)).await {
             tracing::warn!(error = %e, "answering a modal submission");
+        }
+        if let Some(guild) = submit.guild_id {
+            for user in roles::touched_by_line(&line, submit.user.id) {
+                self.sync_role(&ctx.http, guild, user).await;
+            }
         }
     }
 }

@@ -36,6 +36,15 @@ impl Directory {
             .cloned()
     }
 
+    pub fn community_of(&self, guild: GuildId) -> Option<CommunityId> {
+        self.guilds
+            .lock()
+            .expect("directory")
+            .iter()
+            .find(|(_, g)| g.guild_id == guild)
+            .map(|(c, _)| *c)
+    }
+
     pub fn owner(&self, guild: GuildId) -> Option<UserId> {
         self.guilds
             .lock()

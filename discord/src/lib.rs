@@ -9,6 +9,7 @@ pub mod directory;
 pub mod messenger;
 mod ratelimit;
 pub mod render;
+pub mod roles;
 
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ impl DiscordBot {
             core,
             config,
             directory,
+            screening: roles::Screening::default(),
         });
         let client = serenity::all::ClientBuilder::new_with_http(http.build(), intents())
             .event_handler(Handler(app.clone()))

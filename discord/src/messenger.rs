@@ -116,14 +116,20 @@ impl DiscordMessenger {
     async fn channels(&self, delivery: &Delivery) -> Result<Vec<ChannelId>, SendError> {
         let users = match &delivery.to {
             Address::Channel(channel) => {
-                return self
-                    .directory
-                    .channel(delivery.community_id, channel)
-                    .map(|c| vec![c])
-                    .ok_or_else(|| SendError::Status {
-                        status: 404,
-                        body: format!("no channel {channel} in this guild"),
-                    });
+                if let Some(id) = self.directory.channel(delivery.community_id, channel) {
+                    return Ok(vec![id]);
+                }
+                // Before the guild's GUILD_CREATE arrived we cannot tell; try again later.
+                if self.directory.guild(delivery.community_id).is_none() {
+                    return Err(SendError::Network(format!(
+                        "guild of community {} not seen yet",
+                        delivery.community_id
+                    )));
+                }
+                return Err(SendError::Status {
+                    status: 404,
+                    body: format!("no channel {channel} in this guild"),
+                });
             }
             Address::Direct(identity) => vec![identity.user_id.clone()],
             Address::Group(members) => members.iter().map(|m| m.user_id.clone()).collect(),

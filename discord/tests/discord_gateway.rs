@@ -284,3 +284,47 @@ async fn an_event_is_announced_with_rsvp_buttons_and_reminded_with_nonces() {
     assert_eq!(nonces.len(), posts.len(), "every post has its own nonce");
     rig.finish();
 }
+
+#[tokio::test]
+async fn the_member_role_waits_for_screening_and_goes_when_they_leave() {
+    let rig = Rig::start("dc_roles").await;
+    let role_path = format!("/guilds/{GUILD}/members/{AIKO}/roles/{MEMBER_ROLE}");
+    // aiko has not passed the server's membership screening yet.
+    let pending_aiko = support::fake_discord::member(AIKO, "aiko", "0", true);
+    let id = rig.slash(
+        &pending_aiko,
+        "en-US",
+        "alumni",
+        "join",
+        json!([{ "name": "name", "type": 3, "value": "Aiko" }]),
+    );
+    rig.answer(&id).await;
+    let id = rig.slash(
+        &owner(),
+        "en-US",
+        "alumni",
+        "approve",
+        json!([{ "name": "member", "type": 6, "value": AIKO.to_string() }]),
+    );
+    let (approved, _) = rig.answer(&id).await;
+    assert!(all_text(&approved).contains("Aiko"), "{approved:#}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        rig.fake.calls_to("PUT", &role_path).is_empty(),
+        "no role while screening is pending"
+    );
+
+    // Screening passed: Discord sends GUILD_MEMBER_UPDATE with pending false.
+    rig.fake.dispatch(
+        "GUILD_MEMBER_UPDATE",
+        support::fake_discord::member_update(AIKO, "aiko", false),
+    );
+    rig.fake.wait_for("PUT", &role_path, 1).await;
+
+    // She leaves: the role goes.
+    let id = rig.slash(&aiko(), "en-US", "alumni", "leave", json!([]));
+    rig.answer(&id).await;
+    rig.fake.wait_for("DELETE", &role_path, 1).await;
+    assert_eq!(rig.fake.calls_to("PUT", &role_path).len(), 1);
+    rig.finish();
+}

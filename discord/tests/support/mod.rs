@@ -24,6 +24,8 @@ use fake_discord::*;
 pub const ADMIN: u64 = 700_000_000_000_000_002;
 pub const AIKO: u64 = 700_000_000_000_000_003;
 pub const BEN: u64 = 700_000_000_000_000_004;
+/// `DISCORD_MEMBER_ROLE`.
+pub const MEMBER_ROLE: u64 = 650_000_000_000_000_001;
 
 pub struct Rig {
     pub fake: Arc<FakeDiscord>,
@@ -58,6 +60,7 @@ impl Rig {
         let env = [
             ("DISCORD_API_BASE", fake.base.clone()),
             ("DISCORD_GUILD_ID", GUILD.to_string()),
+            ("DISCORD_MEMBER_ROLE", MEMBER_ROLE.to_string()),
         ];
         let config = DiscordConfig::from_lookup(TOKEN.into(), |k| {
             env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())

@@ -1,0 +1,139 @@
+//! The member role (`DISCORD_MEMBER_ROLE`): given to approved members once Discord's
+//! membership screening has passed (the guild member is no longer `pending`), taken away when
+//! they leave or are rejected. The store is the truth: after anything that can change a
+//! member's standing, their role is made to match it.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use bot_core::action::Action;
+use bot_core::domain::Platform;
+use serenity::all::{GuildId, Http, RoleId, UserId};
+
+use crate::app::DiscordApp;
+
+/// Guild members seen with `pending: true` (screening not passed yet).
+#[derive(Default)]
+pub struct Screening {
+    pending: Mutex<HashSet<(GuildId, UserId)>>,
+}
+
+impl Screening {
+    pub fn set(&self, guild: GuildId, user: UserId, pending: bool) {
+        let mut set = self.pending.lock().expect("screening");
+        if pending {
+            set.insert((guild, user));
+        } else {
+            set.remove(&(guild, user));
+        }
+    }
+
+    pub fn is_pending(&self, guild: GuildId, user: UserId) -> bool {
+        self.pending
+            .lock()
+            .expect("screening")
+            .contains(&(guild, user))
+    }
+}
+
+/// Which members a command or button may have changed the standing of: approve / reject /
+/// leave name them (or the asker); anything else changes no one's.
+pub fn touched_by_line(line: &str, asker: UserId) -> Vec<UserId> {
+    let mut words = line.split_whitespace().skip(1);
+    match words.next() {
+        Some("approve" | "reject") => line
+            .split("<@")
+            .skip(1)
+            .filter_map(|rest| rest.split('>').next()?.parse::<u64>().ok())
+            .filter(|id| *id != 0)
+            .map(UserId::new)
+            .take(1)
+            .collect(),
+        Some("leave") => vec![asker],
+        _ => Vec::new(),
+    }
+}
+
+impl DiscordApp {
+    /// After a button press: the member an Approve or Reject button was about.
+    pub(crate) async fn touched_by_action(&self, guild: GuildId, action: &str) -> Vec<UserId> {
+        let member = match Action::decode(action) {
+            Ok(Action::Approve(id) | Action::Reject(id)) => id,
+            _ => return Vec::new(),
+        };
+        let Some(community) = self.community_of(guild) else {
+            return Vec::new();
+        };
+        match self.core.store().identities(community, member).await {
+            Ok(ids) => ids
+                .into_iter()
+                .filter(|i| i.platform == Platform::Discord)
+                .filter_map(|i| i.user_id.parse::<u64>().ok())
+                .filter(|id| *id != 0)
+                .map(UserId::new)
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "looking up who a button was about");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Make `user`'s member role match their standing: approved and past screening → has it;
+    /// otherwise → does not.
+    pub(crate) async fn sync_role(&self, http: &Http, guild: GuildId, user: UserId) {
+        let Some(role) = self.config.member_role.map(RoleId::new) else {
+            return;
+        };
+        let Some(community) = self.community_of(guild) else {
+            return;
+        };
+        let member = match self
+            .core
+            .store()
+            .member_by_identity(community, Platform::Discord, &user.to_string())
+            .await
+        {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a member to sync their role");
+                return;
+            }
+        };
+        let approved = member.is_some_and(|m| m.is_approved());
+        if approved && self.screening.is_pending(guild, user) {
+            tracing::debug!(%user, "approved but still in membership screening; role later");
+            return;
+        }
+        let result = if approved {
+            http.add_member_role(guild, user, role, Some("approved alumni member"))
+                .await
+        } else {
+            http.remove_member_role(guild, user, role, Some("no longer an approved member"))
+                .await
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, %user, approved, "updating the member role");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_approve_reject_and_leave_touch_anyone() {
+        let asker = UserId::new(7);
+        assert_eq!(
+            touched_by_line("/alumni approve <@42>", asker),
+            vec![UserId::new(42)]
+        );
+        assert_eq!(
+            touched_by_line("/alumni reject <@42> reason:\"<@9>\"", asker),
+            vec![UserId::new(42)]
+        );
+        assert_eq!(touched_by_line("/alumni leave", asker), vec![asker]);
+        assert!(touched_by_line("/alumni search <@42>", asker).is_empty());
+    }
+}
