@@ -87,6 +87,37 @@ async fn socket_mode_acks_envelopes_and_runs_the_same_handlers() {
     let publish = rig.fake.wait_for("views.publish", 1).await;
     assert_eq!(publish[0].body["user_id"], "UBEN");
 
+    // A modal submitted with a bad answer: the field error rides in the ack.
+    let submission = json!({
+        "envelope_id": "env-3",
+        "type": "interactive",
+        "accepts_response_payload": true,
+        "payload": {
+            "type": "view_submission",
+            "team": { "id": TEAM },
+            "user": { "id": "UBEN", "username": "ben", "team_id": TEAM },
+            "view": {
+                "type": "modal",
+                "private_metadata": "/alumni profile set",
+                "blocks": [{ "type": "input", "block_id": "left" }],
+                "state": { "values": { "left": { "left": { "type": "plain_text_input", "value": "someday" } } } },
+            },
+        },
+    });
+    ws.send(Message::Text(submission.to_string().into()))
+        .await
+        .unwrap();
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["envelope_id"], "env-3");
+    assert_eq!(ack["payload"]["response_action"], "errors", "{ack:#}");
+    assert!(
+        ack["payload"]["errors"]["left"]
+            .as_str()
+            .unwrap()
+            .contains("someday"),
+        "{ack:#}"
+    );
+
     // Slack asks for a reconnect: the connection ends cleanly.
     ws.send(Message::Text(
         json!({ "type": "disconnect", "reason": "refresh_requested" })
