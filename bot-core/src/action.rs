@@ -41,6 +41,10 @@ pub enum Action {
     Broadcast {
         id: i64,
     },
+    /// "I'm interested" in an opportunity (shares the profile summary with its poster).
+    JobInterest {
+        id: i64,
+    },
 }
 
 const VERSION: &str = "v1";
@@ -71,6 +75,7 @@ impl Action {
             }
             Action::Agree { version } => format!("{VERSION}.ag.{version}"),
             Action::Broadcast { id } => format!("{VERSION}.bc.{id}"),
+            Action::JobInterest { id } => format!("{VERSION}.ji.{id}"),
         }
     }
 
@@ -104,6 +109,7 @@ impl Action {
             }),
             [VERSION, "ag", v] => Ok(Action::Agree { version: num(v)? }),
             [VERSION, "bc", b] => Ok(Action::Broadcast { id: num(b)? }),
+            [VERSION, "ji", j] => Ok(Action::JobInterest { id: num(j)? }),
             _ => Err(bad()),
         }
     }
@@ -144,6 +150,7 @@ mod tests {
             },
             Action::Agree { version: 2 },
             Action::Broadcast { id: 4 },
+            Action::JobInterest { id: 5 },
         ] {
             assert_eq!(Action::decode(&a.encode()), Ok(a));
             assert!(a.encode().len() <= 100);

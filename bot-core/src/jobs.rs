@@ -85,6 +85,8 @@ pub enum Payload {
     ProfileNudge { member: MemberId },
     /// An admin's confirmed broadcast: one `Notify` per opted-in member of its segment.
     Broadcast { broadcast: i64 },
+    /// The weekly digest of opportunities posted since `since`, to members they fit.
+    JobDigest { since: DateTime<Utc> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +117,7 @@ impl NewJob {
             Payload::CoffeeCheckin { .. } => "coffee_checkin",
             Payload::ProfileNudge { .. } => "profile_nudge",
             Payload::Broadcast { .. } => "broadcast",
+            Payload::JobDigest { .. } => "job_digest",
         }
     }
 

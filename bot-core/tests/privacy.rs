@@ -227,6 +227,20 @@ async fn populate(w: &World) -> (Member, Member) {
     .await;
     w.ok(ZELDA_HANDLE, "/event rsvp 1 going").await;
     w.ok("bob", "/event rsvp 1 going").await;
+    // opportunities: one she posted, interest in hr's
+    w.ok("hr", "/job post title:\"Backend engineer\" type:rehire")
+        .await;
+    w.ok(
+        ZELDA_HANDLE,
+        "/job post title:\"Side project\" type:project",
+    )
+    .await;
+    let show = w.say(ZELDA_HANDLE, "/job show 1").await;
+    let interest = w
+        .core
+        .handle_action(&actor(ZELDA_HANDLE), &show.buttons[0].action)
+        .await;
+    assert!(!interest.error, "{}", interest.to_plain_text());
     // intros, both directions of blocks
     w.ok(ZELDA_HANDLE, "/intro @carol why:\"Same team once\"")
         .await;

@@ -8,6 +8,7 @@ pub mod admin;
 mod alumni;
 mod args;
 pub mod event;
+pub mod job;
 pub mod lexer;
 pub mod social;
 
@@ -32,6 +33,7 @@ pub enum Command {
     Intro(social::Intro),
     Coffee(social::Coffee),
     Admin(admin::Admin),
+    Job(job::Job),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +121,7 @@ pub fn alumni_subcommands() -> &'static [&'static str] {
 }
 
 /// The top-level commands the grammar knows (for help and the adapters' registration).
-pub const COMMANDS: &[&str] = &["alumni", "event", "intro", "coffee", "admin"];
+pub const COMMANDS: &[&str] = &["alumni", "event", "intro", "coffee", "admin", "job"];
 
 /// Parse a whole line such as `/alumni join name:"佐藤 洋介"`.
 pub fn parse(line: &str) -> Result<Command, UserError> {
@@ -137,6 +139,7 @@ pub fn parse_slash(command: &str, text: &str) -> Result<Command, UserError> {
         "intro" => social::parse_intro(tokens).map(Command::Intro),
         "coffee" => social::parse_coffee(tokens).map(Command::Coffee),
         "admin" => admin::parse(tokens).map(Command::Admin),
+        "job" => job::parse(tokens).map(Command::Job),
         other => Err(UserError::new("error.unknown_command")
             .arg("command", format!("/{other}"))
             .usage("alumni.help")),

@@ -527,6 +527,7 @@ impl Core {
                 })
             }
             Payload::Broadcast { broadcast } => self.expand_broadcast(job, *broadcast, now).await,
+            Payload::JobDigest { since } => self.expand_job_digest(job, *since, now).await,
             _ => self.expand_social(job, now).await,
         }
     }

@@ -6,6 +6,7 @@ mod broadcast;
 mod coffee;
 mod events;
 mod intros;
+mod jobs_board;
 mod membership;
 mod privacy;
 mod profile;
@@ -171,6 +172,7 @@ impl Core {
                 Action::CoffeeMet { group, met } => self.coffee_met(&ctx, group, met).await,
                 Action::Agree { version } => self.agree(&ctx, Some(version)).await,
                 Action::Broadcast { id } => self.broadcast_confirm(&ctx, id).await,
+                Action::JobInterest { id } => self.job_interest(&ctx, id).await,
             };
             Ok::<_, CoreError>((ctx.locale, reply))
         }
@@ -197,6 +199,7 @@ impl Core {
         }
         let a = match command {
             Command::Admin(a) => return self.admin_command(ctx, a).await,
+            Command::Job(j) => return self.job_command(ctx, j).await,
             Command::Alumni(a) => a,
             Command::Event(e) => return self.event_command(ctx, e).await,
             Command::Intro(i) => return self.intro_command(ctx, i).await,

@@ -4,6 +4,7 @@
 
 mod broadcast;
 mod events;
+mod jobs_board;
 mod postgres;
 mod privacy;
 mod roster;
@@ -19,6 +20,7 @@ use chrono::{DateTime, Utc};
 
 pub use broadcast::{Broadcast, BroadcastStore, Segment};
 pub use events::{EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
+pub use jobs_board::{JobsBoardStore, NewOpportunity, Opportunity};
 pub use postgres::PgStore;
 pub use privacy::{AuditEntry, NewAudit, PrivacyStore, Purpose};
 pub use roster::{RosterEntry, RosterStore};
@@ -101,7 +103,15 @@ pub struct SearchPage {
 
 #[async_trait]
 pub trait Store:
-    EventStore + SocialStore + SlackStore + PrivacyStore + RosterStore + BroadcastStore + Send + Sync
+    EventStore
+    + SocialStore
+    + SlackStore
+    + PrivacyStore
+    + RosterStore
+    + BroadcastStore
+    + JobsBoardStore
+    + Send
+    + Sync
 {
     /// The community that owns a platform space, created with `defaults` on first sight.
     async fn community_for_space(

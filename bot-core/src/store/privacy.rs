@@ -167,6 +167,24 @@ pub(crate) const MY_DATA: &[(&str, &str, &[(&str, Col)])] = &[
         ],
     ),
     (
+        "opportunities",
+        "SELECT id, title, kind, details, created_at FROM opportunities \
+         WHERE community_id = $1 AND poster_id = $2 ORDER BY id",
+        &[
+            ("id", Col::Int),
+            ("title", Col::Text),
+            ("kind", Col::Text),
+            ("details", Col::Text),
+            ("created_at", Col::Time),
+        ],
+    ),
+    (
+        "opportunity_interest",
+        "SELECT opportunity_id, created_at FROM opportunity_interest \
+         WHERE community_id = $1 AND member_id = $2 ORDER BY opportunity_id",
+        &[("opportunity_id", Col::Int), ("created_at", Col::Time)],
+    ),
+    (
         "audit_log",
         "SELECT CASE WHEN actor_id = $2 THEN 'actor' ELSE 'subject' END AS my_part, action, \
          detail, created_at FROM audit_log \
@@ -191,6 +209,8 @@ pub(crate) const ERASE: &[&str] = &[
     "DELETE FROM coffee_group_members WHERE member_id = $2 \
      AND group_id IN (SELECT id FROM coffee_groups WHERE community_id = $1)",
     "DELETE FROM coffee_members WHERE community_id = $1 AND member_id = $2",
+    "DELETE FROM opportunity_interest WHERE community_id = $1 AND member_id = $2",
+    "UPDATE opportunities SET poster_id = NULL WHERE community_id = $1 AND poster_id = $2",
     "DELETE FROM consents WHERE community_id = $1 AND member_id = $2",
     "DELETE FROM member_settings WHERE community_id = $1 AND member_id = $2",
     "UPDATE events SET created_by = NULL WHERE community_id = $1 AND created_by = $2",
@@ -212,6 +232,11 @@ pub(crate) const ANON_COUNTS: &[(&str, &str)] = &[
         "intros.",
         "SELECT status, COUNT(*) FROM intros WHERE community_id = $1 AND requester_id = $2 \
          GROUP BY status",
+    ),
+    (
+        "job_interest.",
+        "SELECT 'count', COUNT(*) FROM opportunity_interest \
+         WHERE community_id = $1 AND member_id = $2 HAVING COUNT(*) > 0",
     ),
     (
         "coffee.met.",
