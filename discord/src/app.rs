@@ -21,6 +21,7 @@ use crate::config::DiscordConfig;
 use crate::directory::{Directory, GuildInfo};
 use crate::render;
 use crate::roles::{self, Screening};
+use crate::scheduled::{self, Mirrors};
 
 /// A button press is answered inline when the core is this quick (so a form can still open
 /// as a modal); past it the press is acknowledged and answered by a follow-up.
@@ -31,6 +32,7 @@ pub struct DiscordApp {
     pub config: DiscordConfig,
     pub directory: Arc<Directory>,
     pub screening: Screening,
+    pub mirrors: Mirrors,
 }
 
 /// The serenity event handler.
@@ -196,6 +198,11 @@ impl DiscordApp {
         }
         let reply = self.core.handle_text(&actor, &line).await;
         finish_deferred(ctx, &cmd, &reply).await;
+        if let (Some(guild), Some(change), false) =
+            (cmd.guild_id, scheduled::change(&line), reply.error)
+        {
+            self.mirror_event(&ctx.http, guild, change).await;
+        }
         if let Some(guild) = cmd.guild_id {
             for user in roles::touched_by_line(&line, cmd.user.id) {
                 self.sync_role(&ctx.http, guild, user).await;

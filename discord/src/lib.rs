@@ -10,6 +10,7 @@ pub mod messenger;
 mod ratelimit;
 pub mod render;
 pub mod roles;
+pub mod scheduled;
 
 use std::sync::Arc;
 
@@ -57,6 +58,7 @@ impl DiscordBot {
             config,
             directory,
             screening: roles::Screening::default(),
+            mirrors: scheduled::Mirrors::default(),
         });
         let client = serenity::all::ClientBuilder::new_with_http(http.build(), intents())
             .event_handler(Handler(app.clone()))

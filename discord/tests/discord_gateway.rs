@@ -247,6 +247,13 @@ async fn an_event_is_announced_with_rsvp_buttons_and_reminded_with_nonces() {
         all_text(&created).contains("Year-end drinks"),
         "{created:#}"
     );
+    // Mirrored to the server's native scheduled events.
+    let native = rig
+        .fake
+        .wait_for("POST", &format!("/guilds/{GUILD}/scheduled-events"), 1)
+        .await;
+    assert_eq!(native[0].body["name"], "Year-end drinks");
+    assert_eq!(native[0].body["entity_type"], 3);
 
     rig.deliver_due().await;
     let channel_posts = rig
@@ -282,6 +289,21 @@ async fn an_event_is_announced_with_rsvp_buttons_and_reminded_with_nonces() {
         .map(|c| c.body["nonce"].as_str().unwrap())
         .collect();
     assert_eq!(nonces.len(), posts.len(), "every post has its own nonce");
+
+    // Cancelled: the scheduled event is marked cancelled too.
+    let id = rig.slash(
+        &admin(),
+        "en-US",
+        "event",
+        "cancel",
+        json!([{ "name": "id", "type": 4, "value": 1 }]),
+    );
+    rig.answer(&id).await;
+    let cancelled = rig
+        .fake
+        .wait_for("PATCH", &format!("/guilds/{GUILD}/scheduled-events/"), 1)
+        .await;
+    assert_eq!(cancelled[0].body["status"], 4);
     rig.finish();
 }
 

@@ -373,7 +373,7 @@ fn message(channel: u64, id: u64, body: &Value) -> Value {
     })
 }
 
-fn scheduled_event(guild: &str, id: u64, body: &Value) -> Value {
+pub fn scheduled_event(guild: &str, id: u64, body: &Value) -> Value {
     json!({
         "id": id.to_string(),
         "guild_id": guild,
@@ -571,12 +571,19 @@ mod shapes {
     //! serenity drops a gateway event it cannot parse without a word: every payload the fake
     //! sends must deserialize into serenity's model.
     use super::*;
-    use alumni_discord::serenity::all::{Guild, GuildMemberUpdateEvent, Interaction, Ready};
+    use alumni_discord::serenity::all::{
+        Guild, GuildMemberUpdateEvent, Interaction, Ready, ScheduledEvent,
+    };
 
     #[test]
     fn every_payload_parses_as_serenity_models() {
         serde_json::from_value::<Ready>(ready_payload("ws://x")).unwrap();
         serde_json::from_value::<Guild>(guild_payload()).unwrap();
+        let created = json!({
+            "name": "x", "scheduled_start_time": "2026-12-18T10:00:00+00:00",
+            "scheduled_end_time": "2026-12-18T12:00:00+00:00", "entity_metadata": { "location": "y" },
+        });
+        serde_json::from_value::<ScheduledEvent>(scheduled_event("1", 2, &created)).unwrap();
         serde_json::from_value::<GuildMemberUpdateEvent>(member_update(5, "m", false)).unwrap();
         let who = member(5, "m", "8", false);
         let cmd = slash(1, &who, "ja", "alumni", "pending", json!([]));
