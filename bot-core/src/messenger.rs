@@ -26,6 +26,9 @@ pub struct Delivery {
     pub community_id: CommunityId,
     pub to: Address,
     pub reply: Reply,
+    /// An earlier attempt of this delivery was made (by this or a crashed process) and may have
+    /// posted although it failed: the adapter checks for the key before posting again.
+    pub retry: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -295,6 +295,8 @@ impl Scheduler {
             community_id: job.community_id,
             to,
             reply: reply.clone(),
+            // The claim that handed us this job already counted itself.
+            retry: job.attempts > 1,
         }))
     }
 

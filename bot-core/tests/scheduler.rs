@@ -151,6 +151,7 @@ async fn check_delivers_due_jobs_once_in_order(store: Arc<dyn Store>) {
     assert_eq!(r.scheduler.run_due().await.unwrap().delivered, 1);
     assert_eq!(r.sent_keys(), ["now"]);
     let sent = r.messenger.sent.lock().unwrap()[0].clone();
+    assert!(!sent.retry, "a first attempt is not a retry");
     assert_eq!(
         sent.to,
         Address::Direct(Identity {
@@ -200,6 +201,8 @@ async fn check_retries_with_backoff_and_retry_after(store: Arc<dyn Store>) {
     r.clock.advance(TimeDelta::seconds(20));
     assert_eq!(r.scheduler.run_due().await.unwrap().delivered, 1);
     assert_eq!(r.sent_keys(), ["flaky"]);
+    // The adapter is told, from the database, that an earlier attempt may have posted.
+    assert!(r.messenger.sent.lock().unwrap()[0].retry);
 }
 
 async fn check_gives_up_and_skips_stale(store: Arc<dyn Store>) {

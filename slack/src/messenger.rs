@@ -1,13 +1,14 @@
 //! The core's outbound port for Slack: channel posts with chat.postMessage, DMs and group DMs
 //! through conversations.open, edits with chat.update. Every post carries message metadata
-//! with the delivery's idempotency key; when an earlier attempt for a key failed in a way that
-//! may have posted anyway (timeout, 5xx), the next attempt looks for that key in the
+//! with the delivery's idempotency key; a retried delivery (the scheduler says so from the
+//! job's attempts in the database, so this survives a restart) looks for that key in the
 //! conversation's recent history first, so a retry does not post twice.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use bot_core::domain::CommunityId;
 use bot_core::messenger::{Address, Delivery, DeliveryError, Messenger};
 use bot_core::store::Store;
 use serde_json::{Value, json};
@@ -19,12 +20,25 @@ use crate::tokens::Tokens;
 pub const METADATA_EVENT: &str = "alumni_delivery";
 /// How far back a retry looks for its own earlier post.
 const HISTORY_LIMIT: &str = "50";
+/// Safety bound on conversations.list pages (1000 channels each).
+const MAX_LIST_PAGES: usize = 20;
 
 pub struct SlackMessenger {
     api: Arc<SlackApi>,
     tokens: Tokens,
-    /// Keys whose last attempt may have been posted although it failed.
-    uncertain: Mutex<HashSet<String>>,
+    /// Per community (one workspace each): channel name → conversation id. Names are rarely
+    /// renamed; a name missing here is looked up again.
+    channel_ids: Mutex<HashMap<CommunityId, HashMap<String, String>>>,
+}
+
+/// Whether `channel` is already a conversation id (`C…`, `G…`, `D…`) rather than a name:
+/// Slack channel names are lower case, ids upper case.
+fn is_conversation_id(channel: &str) -> bool {
+    channel.len() >= 9
+        && channel.starts_with(['C', 'G', 'D'])
+        && channel
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 impl SlackMessenger {
@@ -32,14 +46,79 @@ impl SlackMessenger {
         SlackMessenger {
             api,
             tokens: Tokens::new(store, bot_token),
-            uncertain: Mutex::new(HashSet::new()),
+            channel_ids: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The conversation id for an address (opening a DM / group DM when needed).
-    async fn conversation(&self, token: &str, to: &Address) -> Result<String, ApiError> {
-        let users = match to {
-            Address::Channel(channel) => return Ok(channel.trim_start_matches('#').to_owned()),
+    /// The conversation id of a channel given by name, from conversations.list (cached).
+    /// `None` when no channel the bot can see has that name.
+    async fn channel_id(
+        &self,
+        token: &str,
+        community: CommunityId,
+        name: &str,
+    ) -> Result<Option<String>, ApiError> {
+        if let Some(id) = self
+            .channel_ids
+            .lock()
+            .expect("channel ids")
+            .get(&community)
+            .and_then(|names| names.get(name))
+        {
+            return Ok(Some(id.clone()));
+        }
+        let mut names = HashMap::new();
+        let mut cursor = String::new();
+        for _ in 0..MAX_LIST_PAGES {
+            let mut params = vec![
+                ("types", "public_channel,private_channel"),
+                ("exclude_archived", "true"),
+                ("limit", "1000"),
+            ];
+            if !cursor.is_empty() {
+                params.push(("cursor", cursor.as_str()));
+            }
+            let page = self.api.get(token, "conversations.list", &params).await?;
+            for channel in page["channels"].as_array().into_iter().flatten() {
+                if let (Some(n), Some(id)) = (channel["name"].as_str(), channel["id"].as_str()) {
+                    names.insert(n.to_owned(), id.to_owned());
+                }
+            }
+            cursor = page["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if cursor.is_empty() {
+                break;
+            }
+        }
+        let id = names.get(name).cloned();
+        self.channel_ids
+            .lock()
+            .expect("channel ids")
+            .insert(community, names);
+        Ok(id)
+    }
+
+    /// The conversation id for an address (opening a DM / group DM when needed). A channel
+    /// name Slack will not resolve for us (no list scope, unknown) is passed on as given.
+    async fn conversation(&self, token: &str, delivery: &Delivery) -> Result<String, ApiError> {
+        let users = match &delivery.to {
+            Address::Channel(channel) => {
+                let channel = channel.trim_start_matches('#');
+                if is_conversation_id(channel) {
+                    return Ok(channel.to_owned());
+                }
+                return match self.channel_id(token, delivery.community_id, channel).await {
+                    Ok(Some(id)) => Ok(id),
+                    Ok(None) => Ok(channel.to_owned()),
+                    Err(ApiError::Slack(code)) => {
+                        tracing::warn!(channel, code, "cannot resolve a channel name to its id");
+                        Ok(channel.to_owned())
+                    }
+                    Err(e) => Err(e),
+                };
+            }
             Address::Direct(identity) => identity.user_id.clone(),
             Address::Group(members) => members
                 .iter()
@@ -89,21 +168,16 @@ impl SlackMessenger {
     }
 
     async fn post(&self, token: &str, delivery: &Delivery) -> Result<String, ApiError> {
-        let channel = self.conversation(token, &delivery.to).await?;
-        let was_uncertain = self
-            .uncertain
-            .lock()
-            .expect("uncertain keys")
-            .contains(&delivery.key);
-        if was_uncertain {
+        let channel = self.conversation(token, delivery).await?;
+        if delivery.retry {
             match self.find_posted(token, &channel, &delivery.key).await {
                 Ok(Some(found)) => {
                     tracing::info!(key = %delivery.key, "already posted by an earlier attempt");
                     return Ok(found);
                 }
                 Ok(None) => {}
-                // History unreadable here (a channel given by name, a missing scope): posting
-                // again risks a duplicate, but never posting would lose the message.
+                // History unreadable here (an unresolved channel name, a missing scope):
+                // posting again risks a duplicate, but never posting would lose the message.
                 Err(ApiError::Slack(code)) => {
                     tracing::warn!(key = %delivery.key, code, "cannot check history before a retry");
                 }
@@ -132,20 +206,8 @@ impl Messenger for SlackMessenger {
             .await
             .ok_or_else(|| DeliveryError::Permanent("no Slack token for this community".into()))?;
         match self.post(&token, delivery).await {
-            Ok(message_ref) => {
-                self.uncertain
-                    .lock()
-                    .expect("uncertain keys")
-                    .remove(&delivery.key);
-                Ok(Some(message_ref))
-            }
+            Ok(message_ref) => Ok(Some(message_ref)),
             Err(e) => {
-                if e.ambiguous() {
-                    self.uncertain
-                        .lock()
-                        .expect("uncertain keys")
-                        .insert(delivery.key.clone());
-                }
                 tracing::warn!(key = %delivery.key, error = %e, "Slack delivery failed");
                 Err(e.into())
             }

@@ -32,6 +32,8 @@ struct FakeState {
     /// Channel → posted messages, oldest first.
     messages: Mutex<HashMap<String, Vec<Value>>>,
     users: Mutex<HashMap<String, Value>>,
+    /// Channel name → conversation id, as conversations.list answers.
+    channels: Mutex<HashMap<String, String>>,
     socket_url: Mutex<Option<String>>,
     ts: Mutex<u64>,
     changed: tokio::sync::Notify,
@@ -78,6 +80,15 @@ impl FakeSlack {
             id.to_owned(),
             json!({ "id": id, "name": name, "locale": locale, "is_admin": admin, "is_owner": false }),
         );
+    }
+
+    /// A channel of the workspace (conversations.list; chat.postMessage accepts its name too).
+    pub fn add_channel(&self, id: &str, name: &str) {
+        self.state
+            .channels
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), id.to_owned());
     }
 
     /// What apps.connections.open answers (a fake Socket Mode endpoint).
@@ -131,13 +142,14 @@ impl FakeSlack {
         }
     }
 
-    /// Messages posted to a channel (DMs: `D` + user id), oldest first.
+    /// Messages posted to a channel (by id or name; DMs: `D` + user id), oldest first.
     pub fn messages(&self, channel: &str) -> Vec<Value> {
+        let id = self.state.channels.lock().unwrap().get(channel).cloned();
         self.state
             .messages
             .lock()
             .unwrap()
-            .get(channel)
+            .get(id.as_deref().unwrap_or(channel))
             .cloned()
             .unwrap_or_default()
     }
@@ -244,11 +256,13 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
             if channel.is_empty() {
                 return slack_error("channel_not_found");
             }
-            // Posting to a user id lands in the app's DM with them.
+            // Posting to a user id lands in the app's DM with them; a known channel name
+            // posts to that channel, answered with its id.
+            let known = state.channels.lock().unwrap().get(&channel).cloned();
             let channel = if channel.starts_with('U') {
                 format!("D{channel}")
             } else {
-                channel
+                known.unwrap_or(channel)
             };
             let ts = {
                 let mut ts = state.ts.lock().unwrap();
@@ -299,6 +313,16 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
                 }
             }
             ok(json!({ "messages": messages, "has_more": false }))
+        }
+        "conversations.list" => {
+            let channels: Vec<Value> = state
+                .channels
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|(name, id)| json!({ "id": id, "name": name, "is_channel": true }))
+                .collect();
+            ok(json!({ "channels": channels, "response_metadata": { "next_cursor": "" } }))
         }
         "views.open" | "views.publish" => ok(json!({ "view": body["view"] })),
         "auth.test" => ok(json!({ "team_id": "T1", "user_id": "UBOT" })),

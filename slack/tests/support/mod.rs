@@ -27,6 +27,8 @@ pub use fake_slack::FakeSlack;
 pub const SECRET: &str = "test-signing-secret";
 pub const TEAM: &str = "T1";
 pub const BOT_TOKEN: &str = "xoxb-single-workspace";
+/// The conversation id of #general, where welcomes and announcements go by name.
+pub const GENERAL: &str = "CGENERAL1";
 /// Bootstrap admin (`ALUMNI_ADMINS` holds Slack user ids).
 pub const ADMIN: &str = "UADMIN";
 
@@ -45,6 +47,7 @@ pub struct Rig {
     /// `http://127.0.0.1:port` of the adapter.
     pub base: String,
     client: Client<HttpConnector, Full<Bytes>>,
+    bot_token: Option<String>,
     db: Db,
     server: tokio::task::JoinHandle<()>,
 }
@@ -116,6 +119,7 @@ impl Rig {
         fake.add_user(ADMIN, "admin", "en-US", false);
         fake.add_user("UAIKO", "aiko", "ja-JP", false);
         fake.add_user("UBEN", "ben", "en-US", false);
+        fake.add_channel(GENERAL, "general");
         let clock = Arc::new(OffsetClock::new());
         let core = Arc::new(Core::new(
             store.clone(),
@@ -149,6 +153,7 @@ impl Rig {
             store.clone(),
             config.bot_token.clone(),
         ));
+        let bot_token = config.bot_token.clone();
         let app = SlackApp::new(core.clone(), api, config);
         core.bootstrap(bot_core::domain::Platform::Slack, TEAM)
             .await
@@ -171,6 +176,7 @@ impl Rig {
             scheduler,
             base,
             client: Client::builder(TokioExecutor::new()).build_http(),
+            bot_token,
             db,
             server,
         }
@@ -185,6 +191,18 @@ impl Rig {
             drop(self.core);
             db.drop_db().await;
         }
+    }
+
+    /// As after a crash and restart: a fresh Slack messenger (nothing in memory) and scheduler
+    /// on the same database and fake Slack.
+    pub fn restart_delivery(&mut self) {
+        let api = Arc::new(SlackApi::new(&self.fake.api_url).unwrap());
+        let messenger = Arc::new(SlackMessenger::new(
+            api,
+            self.store.clone(),
+            self.bot_token.clone(),
+        ));
+        self.scheduler = Scheduler::new(self.core.clone(), messenger);
     }
 
     /// Deliver every job due now through the Slack messenger to the fake.
