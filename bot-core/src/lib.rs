@@ -3,6 +3,7 @@
 //! or `Action`, call [`service::Core`], and render the `Reply`.
 
 pub mod action;
+pub mod chart;
 pub mod clock;
 pub mod command;
 pub mod domain;

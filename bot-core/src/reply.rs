@@ -38,8 +38,21 @@ pub struct Reply {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub filename: String,
+    /// A binary file (a PNG chart) has `;base64` at the end and its content in base64.
     pub content_type: String,
     pub content: String,
+}
+
+impl Attachment {
+    /// The file's bytes (decoding a `;base64` binary): what an adapter uploads.
+    pub fn bytes(&self) -> Vec<u8> {
+        if self.content_type.ends_with(";base64")
+            && let Some(b) = crate::chart::unbase64(&self.content)
+        {
+            return b;
+        }
+        self.content.clone().into_bytes()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,8 @@ pub enum Admin {
         query: String,
     },
     SegmentList,
+    /// Figures and a PNG chart.
+    Stats,
     /// Preview a message to a segment; a button sends it.
     Broadcast {
         segment: String,
@@ -63,6 +65,7 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
         "import" => ("admin.import", &["skip_bad"]),
         "export" => ("admin.export", &[]),
         "broadcast" => ("admin.broadcast", &["segment", "message"]),
+        "stats" => ("admin.stats", &[]),
         _ => {
             return Err(UserError::new("error.unknown_subcommand")
                 .arg("command", "/admin")
@@ -101,6 +104,7 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
             }
         }
         "export" => Admin::Export,
+        "stats" => Admin::Stats,
         "broadcast" => {
             let segment = args.require("segment")?;
             let message = args.require("message")?;

@@ -12,6 +12,7 @@ mod privacy;
 mod profile;
 mod render;
 mod roster;
+mod stats;
 
 use std::sync::Arc;
 
@@ -240,6 +241,7 @@ impl Core {
             Admin::Export => self.admin_export(ctx).await,
             Admin::SegmentSave { name, query } => self.segment_save(ctx, name, query).await,
             Admin::SegmentList => self.segment_list(ctx).await,
+            Admin::Stats => self.stats(ctx).await,
             Admin::Broadcast { segment, message } => {
                 self.broadcast_preview(ctx, &segment, &message).await
             }

@@ -14,6 +14,7 @@ mod shared;
 mod slack;
 mod social;
 mod sqlite;
+mod stats;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,6 +28,7 @@ pub use roster::{RosterEntry, RosterStore};
 pub use slack::{SlackInstallation, SlackStore};
 pub use social::{JobsForIntro, SocialStore};
 pub use sqlite::SqliteStore;
+pub use stats::StatsStore;
 
 use crate::domain::{
     Community, CommunityId, Identity, Member, MemberId, MemberStatus, OpenTo, Platform, Profile,
@@ -110,6 +112,7 @@ pub trait Store:
     + RosterStore
     + BroadcastStore
     + JobsBoardStore
+    + StatsStore
     + Send
     + Sync
 {
