@@ -11,9 +11,9 @@ use bot_core::reply::Reply;
 use bot_core::service::{Actor, Core};
 use serenity::all::{
     ActionRowComponent, CommandInteraction, ComponentInteraction, Context,
-    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    EditInteractionResponse, EventHandler, Guild, GuildId, GuildMemberUpdateEvent, Interaction,
-    Member, ModalInteraction, Permissions, Ready, User,
+    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, EditInteractionResponse, EventHandler, Guild, GuildId,
+    GuildMemberUpdateEvent, Interaction, Member, ModalInteraction, Permissions, Ready, User,
 };
 
 use crate::commands;
@@ -26,6 +26,8 @@ use crate::scheduled::{self, Mirrors};
 /// A button press is answered inline when the core is this quick (so a form can still open
 /// as a modal); past it the press is acknowledged and answered by a follow-up.
 const INLINE_BUDGET: Duration = Duration::from_millis(2000);
+/// Discord shows at most 25 suggestions.
+const AUTOCOMPLETE_CHOICES: usize = 25;
 
 pub struct DiscordApp {
     pub core: Arc<Core>,
@@ -92,6 +94,7 @@ impl EventHandler for Handler {
             Interaction::Command(cmd) => app.command(&ctx, cmd).await,
             Interaction::Component(press) => app.component(&ctx, press).await,
             Interaction::Modal(submit) => app.modal(&ctx, submit).await,
+            Interaction::Autocomplete(typing) => app.autocomplete(&ctx, typing).await,
             _ => {}
         }
     }
@@ -263,6 +266,43 @@ impl DiscordApp {
             for user in touched {
                 self.sync_role(&ctx.http, guild, user).await;
             }
+        }
+    }
+
+    /// Event ids: the upcoming events whose id or title contains what was typed so far.
+    async fn autocomplete(&self, ctx: &Context, typing: CommandInteraction) {
+        let Some(focused) = typing.data.autocomplete() else {
+            return;
+        };
+        if focused.name != "id" {
+            return;
+        }
+        let typed = focused.value.to_lowercase();
+        let Some(community) = typing.guild_id.and_then(|g| self.community_of(g)) else {
+            return;
+        };
+        let events = self
+            .core
+            .store()
+            .upcoming_events(community, self.core.clock().now())
+            .await
+            .unwrap_or_default();
+        let mut choices = CreateAutocompleteResponse::new();
+        for event in events
+            .iter()
+            .filter(|e| {
+                typed.is_empty()
+                    || e.id.to_string().starts_with(&typed)
+                    || e.title.to_lowercase().contains(&typed)
+            })
+            .take(AUTOCOMPLETE_CHOICES)
+        {
+            let label = render::cut(&format!("#{} {}", event.id, event.title), 100);
+            choices = choices.add_int_choice(label, event.id);
+        }
+        let response = CreateInteractionResponse::Autocomplete(choices);
+        if let Err(e) = typing.create_response(&ctx.http, response).await {
+            tracing::warn!(error = %e, "answering autocomplete");
         }
     }
 

@@ -526,6 +526,10 @@ fn option_definition(opt: &Opt) -> CreateCommandOption {
         // Longer than any field the core accepts, so the core's own error names the key.
         option = option.max_length(4000);
     }
+    if opt.name == EVENT_ID.name {
+        // Upcoming events offered as the user types; members need none (Discord's own picker).
+        option = option.set_autocomplete(true).min_int_value(1);
+    }
     option
 }
 

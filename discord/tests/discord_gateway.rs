@@ -268,6 +268,22 @@ async fn an_event_is_announced_with_rsvp_buttons_and_reminded_with_nonces() {
         .find(|b| b.starts_with("v1.rs.") && b.ends_with(".g"))
         .unwrap();
 
+    // Typing an event id suggests upcoming events by title.
+    let typing = rig.fake.next_id();
+    rig.fake.dispatch(
+        "INTERACTION_CREATE",
+        support::fake_discord::autocomplete(typing, &admin(), "event", "show", "id", ""),
+    );
+    let suggested = rig.callback(&typing.to_string()).await;
+    assert_eq!(suggested["type"], 8, "{suggested:#}");
+    assert_eq!(suggested["data"]["choices"][0]["value"], 1);
+    assert!(
+        suggested["data"]["choices"][0]["name"]
+            .as_str()
+            .unwrap()
+            .contains("Year-end drinks")
+    );
+
     // The admin (a member) presses Going: answered to them only.
     let id = rig.press(&admin(), "en-US", &going);
     let answer = rig.callback(&id).await;

@@ -521,6 +521,28 @@ pub fn slash(
     v
 }
 
+/// Autocomplete (type 4) while typing `option` of `/command sub`.
+pub fn autocomplete(
+    id: u64,
+    who: &Value,
+    command: &str,
+    sub: &str,
+    option: &str,
+    typed: &str,
+) -> Value {
+    let mut v = interaction_base(id, 4, who, "en-US");
+    v["data"] = json!({
+        "id": "500000000000000001",
+        "name": command,
+        "type": 1,
+        "guild_id": GUILD.to_string(),
+        "options": [{ "name": sub, "type": 1, "options": [
+            { "name": option, "type": 4, "value": typed, "focused": true },
+        ]}],
+    });
+    v
+}
+
 /// A button press (type 3) on a message the bot posted.
 pub fn button(id: u64, who: &Value, locale: &str, custom_id: &str) -> Value {
     let mut v = interaction_base(id, 3, who, locale);
@@ -594,6 +616,13 @@ mod shapes {
         assert!(matches!(
             serde_json::from_value::<Interaction>(button(2, &who, "en-US", "v1.ap.1")).unwrap(),
             Interaction::Component(_)
+        ));
+        assert!(matches!(
+            serde_json::from_value::<Interaction>(autocomplete(
+                4, &who, "event", "show", "id", "1"
+            ))
+            .unwrap(),
+            Interaction::Autocomplete(_)
         ));
         let submit = modal_submit(3, &who, "ja", "/alumni join", &[("name", "x")]);
         assert!(matches!(
