@@ -113,9 +113,22 @@ pub fn field_for_error(keys: &[String], message: &str) -> String {
             .iter()
             .any(|q| first.contains(q.as_str()))
     };
+    // A key as a whole word: "at" must not match inside "duration".
+    let word_at = |k: &String| {
+        first.match_indices(k.as_str()).map(|(i, _)| i).find(|&i| {
+            let before = first[..i].chars().next_back();
+            let after = first[i + k.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    };
     keys.iter()
         .find(|k| quoted(k))
-        .or_else(|| keys.iter().find(|k| first.contains(k.as_str())))
+        .or_else(|| {
+            keys.iter()
+                .filter_map(|k| word_at(k).map(|i| (i, k)))
+                .min_by_key(|(i, _)| *i)
+                .map(|(_, k)| k)
+        })
         .or(keys.first())
         .cloned()
         .unwrap_or_default()
@@ -204,5 +217,11 @@ mod tests {
         assert_eq!(field_for_error(&keys, usage), "left");
         assert_eq!(field_error_text(usage), "\"left\" must be a year");
         assert_eq!(field_for_error(&keys, "something else"), "name");
+        let event: Vec<String> = ["title", "at", "duration"].map(String::from).to_vec();
+        assert_eq!(
+            field_for_error(&event, "\"x\" is not a valid duration. Use e.g. 2h."),
+            "duration",
+            "not \"at\" inside \"duration\""
+        );
     }
 }

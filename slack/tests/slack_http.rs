@@ -674,3 +674,110 @@ async fn a_lost_post_retried_after_a_restart_is_not_posted_twice() {
     assert_eq!(rig.fake.calls_to("chat.postMessage").len(), 1);
     rig.finish().await;
 }
+
+#[tokio::test]
+async fn a_bare_event_create_opens_a_modal_whose_submission_plans_the_event() {
+    let rig = Rig::sqlite("event_modal").await;
+    // A member who may not plan events is told so, not handed a form.
+    let refused = rig.command("UBEN", "ben", "/event", "create").await;
+    assert!(!refused.body.is_empty(), "{}", refused.body);
+    assert!(rig.fake.calls_to("views.open").is_empty());
+
+    let answer = rig.command(ADMIN, "admin", "/event", "create").await;
+    // Nothing posted in the channel: the modal is the answer.
+    assert_eq!((answer.status, answer.body.as_str()), (200, ""));
+    let opened = rig.fake.wait_for("views.open", 1).await;
+    let view = opened[0].body["view"].clone();
+    assert_eq!(view["private_metadata"], "/event create");
+    assert_eq!(view["title"]["text"], "Plan an event");
+    assert!(all_text(&view).contains("Asia/Tokyo"), "{view:#}");
+    let inputs: Vec<&Value> = view["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "input")
+        .collect();
+    let keys: Vec<&str> = inputs
+        .iter()
+        .map(|b| b["block_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "title", "at", "duration", "end", "where", "capacity", "remind", "channel"
+        ]
+    );
+    assert_eq!(inputs[0]["label"]["text"], "Title");
+    assert_eq!(inputs[0]["optional"], false);
+    assert_eq!(inputs[1]["optional"], false);
+    assert_eq!(inputs[2]["optional"], true);
+
+    let start = (Utc::now() + TimeDelta::days(3))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%Y-%m-%d 19:00")
+        .to_string();
+    let submit = |values: Value| {
+        let mut submitted = view.clone();
+        submitted["id"] = json!("V9");
+        submitted["state"] = json!({ "values": values });
+        json!({
+            "type": "view_submission",
+            "team": { "id": TEAM },
+            "user": { "id": ADMIN, "username": "admin", "team_id": TEAM },
+            "view": submitted,
+        })
+    };
+    let field = |v: &str| json!({ "type": "plain_text_input", "value": v });
+
+    // A bad answer is shown on its field; the modal stays open and nothing is planned.
+    let bad = rig
+        .interaction(submit(json!({
+            "title": { "title": field("Year-end drinks") },
+            "at": { "at": field(&start) },
+            "duration": { "duration": field("forever") },
+        })))
+        .await;
+    let body = bad.json();
+    assert_eq!(body["response_action"], "errors", "{body:#}");
+    assert!(
+        body["errors"]["duration"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body:#}"))
+            .contains("forever"),
+        "{body:#}"
+    );
+    rig.deliver_due().await;
+    assert!(
+        !rig.fake
+            .messages("general")
+            .iter()
+            .any(|m| all_text(m).contains("Year-end drinks"))
+    );
+
+    let good = rig
+        .interaction(submit(json!({
+            "title": { "title": field("Year-end drinks") },
+            "at": { "at": field(&start) },
+            "duration": { "duration": field("") },
+            "where": { "where": field("Shibuya \"Hub\"") },
+            "capacity": { "capacity": field("30") },
+        })))
+        .await;
+    assert_eq!((good.status, good.body.as_str()), (200, ""));
+    let confirm = rig.fake.messages(&format!("D{ADMIN}"));
+    assert!(
+        all_text(confirm.last().unwrap()).contains("Year-end drinks"),
+        "{confirm:#?}"
+    );
+    rig.deliver_due().await;
+    let announced: Vec<Value> = rig
+        .fake
+        .messages("general")
+        .into_iter()
+        .filter(|m| all_text(m).contains("Year-end drinks"))
+        .collect();
+    assert_eq!(announced.len(), 1, "{announced:#?}");
+    assert!(all_text(&announced[0]).contains("Shibuya \"Hub\""));
+    assert!(button(&announced[0], "v1.rs.").ends_with(".g"));
+    rig.finish().await;
+}

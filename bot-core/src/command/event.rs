@@ -67,11 +67,19 @@ pub struct EventSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Create(EventSpec),
+    /// A bare `/event create`: answered with a form (a modal on Slack and Discord).
+    CreateForm,
     List,
     Show(i64),
     Edit(i64, EventSpec),
-    Cancel { id: i64, reason: Option<String> },
-    Rsvp { id: i64, choice: RsvpChoice },
+    Cancel {
+        id: i64,
+        reason: Option<String>,
+    },
+    Rsvp {
+        id: i64,
+        choice: RsvpChoice,
+    },
     Attendees(i64),
     Ics(i64),
 }
@@ -87,6 +95,9 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Event, UserError> {
     };
     if !tokens.is_empty() {
         tokens.remove(0);
+    }
+    if sub == "create" && tokens.is_empty() {
+        return Ok(Event::CreateForm);
     }
     let (usage, allowed): (&'static str, &[&str]) = match sub.as_str() {
         "create" => ("event.create", SPEC_KEYS),
@@ -294,6 +305,12 @@ mod tests {
         assert_eq!(s.repeat, Some(Some("FREQ=MONTHLY".into())));
         assert_eq!(s.capacity, Some(Some(30)));
         assert_eq!(s.channel.as_deref(), Some("events"));
+    }
+
+    #[test]
+    fn a_bare_create_asks_for_a_form() {
+        assert_eq!(event("/event create"), Event::CreateForm);
+        assert_eq!(event("/event  CREATE "), Event::CreateForm);
     }
 
     #[test]

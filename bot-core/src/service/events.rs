@@ -13,7 +13,7 @@ use crate::event::{Event, EventId, NewEvent, RsvpCounts, RsvpState};
 use crate::i18n::{self, Locale};
 use crate::ics;
 use crate::jobs::{Job, NewJob, Payload, Target};
-use crate::reply::{Attachment, ButtonStyle, Reply};
+use crate::reply::{Attachment, ButtonStyle, Form, FormField, Reply};
 use crate::time::{self, TimeError};
 
 /// Reminders when none are asked for: the day before and an hour before.
@@ -30,6 +30,7 @@ impl Core {
     ) -> Result<Reply, CoreError> {
         match command {
             EventCommand::Create(spec) => self.create_event(ctx, spec).await,
+            EventCommand::CreateForm => create_form(ctx),
             EventCommand::List => self.list_events(ctx).await,
             EventCommand::Show(id) => self.show_event(ctx, id).await,
             EventCommand::Edit(id, spec) => self.edit_event(ctx, id, spec).await,
@@ -644,6 +645,42 @@ impl Core {
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("community {id} missing")))
     }
+}
+
+/// Keys a bare `/event create` asks for, in order: (key, required, long). The answers are
+/// typed into `/event create key:"value"…`, so the grammar checks them as if typed.
+const CREATE_FORM_FIELDS: &[(&str, bool, bool)] = &[
+    ("title", true, false),
+    ("at", true, false),
+    ("duration", false, false),
+    ("end", false, false),
+    ("where", false, false),
+    ("capacity", false, false),
+    ("remind", false, false),
+    ("channel", false, false),
+];
+
+/// The event form, for staff only (anyone else would fill it in to be refused).
+fn create_form(ctx: &Ctx<'_>) -> Result<Reply, CoreError> {
+    ctx.require_staff()?;
+    let tz = ctx.tz_of_community();
+    let mut reply = ctx
+        .reply("event.form_intro", &[("tz", tz.name())])
+        .private();
+    reply.form = Some(Form {
+        title: ctx.t("event.form_title", &[]),
+        command: "/event create".into(),
+        fields: CREATE_FORM_FIELDS
+            .iter()
+            .map(|(key, required, long)| FormField {
+                key: (*key).to_owned(),
+                label: ctx.t(&format!("event.form_field_{key}"), &[]),
+                required: *required,
+                long: *long,
+            })
+            .collect(),
+    });
+    Ok(reply)
 }
 
 impl Ctx<'_> {
