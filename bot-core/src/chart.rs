@@ -61,9 +61,9 @@ impl Canvas {
                         continue;
                     }
                     let i = (py as usize * W + px as usize) * 3;
-                    for k in 0..3 {
-                        let bg = u16::from(self.px[i + k]);
-                        self.px[i + k] = ((u16::from(c[k]) * a + bg * (255 - a)) / 255) as u8;
+                    for (dst, ink) in self.px[i..i + 3].iter_mut().zip(c) {
+                        let bg = u16::from(*dst);
+                        *dst = ((u16::from(ink) * a + bg * (255 - a)) / 255) as u8;
                     }
                 }
             }
@@ -193,7 +193,7 @@ pub fn unbase64(s: &str) -> Option<Vec<u8>> {
         } as u32)
     };
     let s = s.trim().as_bytes();
-    if s.len() % 4 != 0 {
+    if !s.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(s.len() / 4 * 3);

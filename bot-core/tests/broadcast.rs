@@ -188,7 +188,7 @@ async fn broadcast_reaches_each_opted_in_member_once(store: Arc<dyn Store>) {
         assert!(seconds < 600, "the broadcast never finished");
     }
 
-    let received = platform.received.lock().unwrap();
+    let received = platform.received.lock().unwrap().clone();
     assert_eq!(
         received.len(),
         450,
@@ -196,9 +196,9 @@ async fn broadcast_reaches_each_opted_in_member_once(store: Arc<dyn Store>) {
     );
     for (user, dms) in received.iter() {
         let i: usize = user[1..].parse().unwrap();
-        assert!(i < 500 && i % 10 != 0, "{user} should not get it");
+        assert!(i < 500 && !i.is_multiple_of(10), "{user} should not get it");
         assert_eq!(dms.len(), 1, "{user} got it {} times", dms.len());
-        let want = if i % 2 == 0 {
+        let want = if i.is_multiple_of(2) {
             "管理者からのお知らせ"
         } else {
             "A message from the admins"

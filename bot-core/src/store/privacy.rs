@@ -46,11 +46,14 @@ pub(crate) enum Col {
     Time,
 }
 
+/// A `MY_DATA` entry: (section name, SQL, columns).
+pub(crate) type Section = (&'static str, &'static str, &'static [(&'static str, Col)]);
+
 /// Every table holding rows about a member, as (section name, SQL with `$1` = community and
 /// `$2` = member, columns). `bot-core/tests/privacy.rs` lists the tables that reference
 /// `members` from the schema itself and fails if one is missing here. Blocks *against* the
 /// member are left out on purpose: revealing them would break the blocker's privacy.
-pub(crate) const MY_DATA: &[(&str, &str, &[(&str, Col)])] = &[
+pub(crate) const MY_DATA: &[Section] = &[
     (
         "identities",
         "SELECT platform, space_id, user_id, handle FROM identities \
