@@ -119,7 +119,7 @@ proptest! {
             4 => Action::CoffeeSkip { round: at },
             _ => Action::CoffeeMet { group: id, met: at % 2 != 0 },
         };
-        let encoded = action.clone().encode();
+        let encoded = action.encode();
         // Discord and Slack both cap a button's id at well over this; keep ids short.
         prop_assert!(encoded.len() <= 100, "{encoded} is too long for a button id");
         prop_assert_eq!(Action::decode(&encoded).ok(), Some(action));
