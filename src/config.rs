@@ -193,7 +193,6 @@ impl Config {
             .map(Some)
             .map_err(Into::into)
     }
-
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use alumni_discord::{DiscordBot, DiscordConfig, DiscordMessenger, Directory};
+use alumni_discord::{Directory, DiscordBot, DiscordConfig, DiscordMessenger};
 use alumni_slack::{SlackApi, SlackApp, SlackConfig, SlackMessenger};
 use anyhow::{Context, Result};
 use async_trait::async_trait;
@@ -52,7 +52,11 @@ impl Messenger for RoutingMessenger {
     }
 }
 
-pub async fn run(config: &Config, discord: DiscordConfig, slack: Option<SlackConfig>) -> Result<()> {
+pub async fn run(
+    config: &Config,
+    discord: DiscordConfig,
+    slack: Option<SlackConfig>,
+) -> Result<()> {
     let store = db::open(&config.database_url).await?;
     let core = Arc::new(core(config, store.clone(), Arc::new(SystemClock)));
     let bot = DiscordBot::new(core.clone(), discord)

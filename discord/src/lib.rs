@@ -47,6 +47,15 @@ impl DiscordBot {
             // serenity rewrites discord.com to the proxy only with its ratelimiter off.
             http = http.proxy(base.clone()).ratelimiter_disabled(true);
         }
+        if let Some(guild) = config.guild_id {
+            // ALUMNI_ADMINS exist before the first interaction, which may beat GUILD_CREATE.
+            if let Err(e) = core
+                .bootstrap(bot_core::domain::Platform::Discord, &guild.to_string())
+                .await
+            {
+                tracing::warn!(error = %e, "setting up ALUMNI_ADMINS for DISCORD_GUILD_ID");
+            }
+        }
         let directory = Arc::new(Directory::default());
         let messenger = Arc::new(DiscordMessenger::new(
             &config.token,
