@@ -9,7 +9,7 @@
 //!   `sqlite3` tool), so the searches run over its members;
 //! - `ALUMNI_BENCH_RATE` requests/s (default 100) for `ALUMNI_BENCH_SECS` (default 10): a
 //!   third each `/alumni search 田中`, `/alumni search rust` and `/alumni profile`, from 200
-//!   members who joined first.
+//!   members who joined first (`ALUMNI_BENCH_SEARCH_ONLY=1`: only the two searches).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -153,6 +153,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() {
     let rate = env_u64("ALUMNI_BENCH_RATE", 100);
     let secs = env_u64("ALUMNI_BENCH_SECS", 10);
+    let search_only = std::env::var("ALUMNI_BENCH_SEARCH_ONLY").is_ok_and(|v| v == "1");
     let dir = std::env::temp_dir().join(format!("alumni-bench-process-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let db: PathBuf = dir.join("alumni.db");
@@ -220,7 +221,11 @@ fn main() {
         }
         let (latencies, failures) = (latencies.clone(), failures.clone());
         handles.push(std::thread::spawn(move || {
-            let text = ["search 田中", "search rust", "profile"][i as usize % 3];
+            let text = if search_only {
+                ["search 田中", "search rust"][i as usize % 2]
+            } else {
+                ["search 田中", "search rust", "profile"][i as usize % 3]
+            };
             let t = Instant::now();
             let status = slash(addr, &format!("U{}", i % users), text);
             let ms = t.elapsed().as_secs_f64() * 1000.0;
