@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::fake_discord::{GENERAL, GUILD};
+use support::fake_discord::{GENERAL, GUILD, dm_channel};
 use support::*;
 
 /// Discord's interaction callback types.
@@ -364,5 +364,248 @@ async fn the_member_role_waits_for_screening_and_goes_when_they_leave() {
     rig.answer(&id).await;
     rig.fake.wait_for("DELETE", &role_path, 1).await;
     assert_eq!(rig.fake.calls_to("PUT", &role_path).len(), 1);
+    rig.finish();
+}
+
+#[tokio::test]
+async fn an_intro_asked_with_a_slash_command_connects_both_when_the_other_accepts() {
+    let rig = Rig::start("dc_intro").await;
+    rig.join_approved(&aiko(), "Aiko Tanaka").await;
+    rig.join_approved(&ben(), "Ben Brown").await;
+    rig.deliver_due().await;
+
+    // aiko asks to be introduced to ben.
+    let id = rig.slash(
+        &aiko(),
+        "en-US",
+        "intro",
+        "request",
+        json!([
+            { "name": "member", "type": 6, "value": BEN.to_string() },
+            { "name": "why", "type": 3, "value": "Both of us build payment systems" },
+        ]),
+    );
+    let (sent, ephemeral) = rig.answer(&id).await;
+    assert!(ephemeral, "the request is only for the asker: {sent:#}");
+    assert!(all_text(&sent).contains("Ben Brown"), "{sent:#}");
+
+    // ben gets a DM with Accept / Decline.
+    rig.deliver_due().await;
+    let to_ben = format!("/channels/{}/messages", dm_channel(BEN));
+    let asked = rig.fake.calls_to("POST", &to_ben);
+    let ask = asked
+        .iter()
+        .find(|c| all_text(&c.body).contains("Both of us build payment systems"))
+        .unwrap_or_else(|| panic!("{asked:#?}"));
+    assert!(
+        all_text(&ask.body).contains("Aiko Tanaka"),
+        "{:#}",
+        ask.body
+    );
+    let accept = buttons(&ask.body)
+        .into_iter()
+        .find(|b| b.starts_with("v1.in.") && b.ends_with(".y"))
+        .unwrap_or_else(|| panic!("{:#}", ask.body));
+
+    // aiko cannot answer for ben with his button: refused to her only, nobody connected.
+    let id = rig.press(&aiko(), "en-US", &accept);
+    let refused = rig.callback(&id).await;
+    assert_eq!(refused["type"], MESSAGE);
+    assert_eq!(refused["data"]["flags"], EPHEMERAL, "{refused:#}");
+    assert!(
+        all_text(&refused["data"]).contains("not waiting for your answer"),
+        "{refused:#}"
+    );
+    rig.deliver_due().await;
+    let connected = |channel: u64| {
+        rig.fake
+            .calls_to("POST", &format!("/channels/{channel}/messages"))
+            .into_iter()
+            .filter(|c| all_text(&c.body).contains("connected"))
+            .collect::<Vec<_>>()
+    };
+    assert!(connected(dm_channel(AIKO)).is_empty() && connected(dm_channel(BEN)).is_empty());
+
+    // ben accepts: told at once, and both get the same message with each other's contact.
+    let id = rig.press(&ben(), "en-US", &accept);
+    let accepted = rig.callback(&id).await;
+    assert_eq!(accepted["data"]["flags"], EPHEMERAL, "{accepted:#}");
+    assert!(
+        all_text(&accepted["data"]).contains("now in a conversation together"),
+        "{accepted:#}"
+    );
+    rig.deliver_due().await;
+    for channel in [dm_channel(AIKO), dm_channel(BEN)] {
+        let got = connected(channel);
+        assert_eq!(got.len(), 1, "one message each: {got:#?}");
+        let text = all_text(&got[0].body);
+        assert!(
+            text.contains("Both of us build payment systems")
+                && text.contains("Aiko Tanaka (@aiko)")
+                && text.contains("Ben Brown (@ben)"),
+            "{text}"
+        );
+    }
+    let nonces: std::collections::HashSet<String> = [dm_channel(AIKO), dm_channel(BEN)]
+        .iter()
+        .map(|c| connected(*c)[0].body["nonce"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(nonces.len(), 2, "one nonce per recipient");
+
+    // Pressing Accept again changes nothing and sends nothing more.
+    let id = rig.press(&ben(), "en-US", &accept);
+    assert_eq!(rig.callback(&id).await["data"]["flags"], EPHEMERAL);
+    rig.deliver_due().await;
+    assert_eq!(connected(dm_channel(AIKO)).len(), 1);
+    rig.finish();
+}
+
+/// Sends `/command sub options…` as `who` and returns the answer, which must be an
+/// ephemeral error containing every one of `mentions`.
+async fn refused(
+    rig: &Rig,
+    who: &serde_json::Value,
+    command: &str,
+    sub: &str,
+    options: serde_json::Value,
+    mentions: &[&str],
+) {
+    let id = rig.slash(who, "en-US", command, sub, options);
+    let (answer, ephemeral) = rig.answer(&id).await;
+    let text = all_text(&answer);
+    assert!(
+        ephemeral,
+        "/{command} {sub}: only the asker sees it: {answer:#}"
+    );
+    assert_eq!(
+        answer["embeds"][0]["color"], 0xd9_3f_3f,
+        "/{command} {sub}: shown as an error: {answer:#}"
+    );
+    for m in mentions {
+        assert!(text.contains(m), "/{command} {sub}: {m:?} in {text}");
+    }
+    assert!(
+        rig.fake.answer_delay(&id).unwrap() < Duration::from_secs(3),
+        "acknowledged within Discord's deadline"
+    );
+}
+
+#[tokio::test]
+async fn option_values_out_of_range_get_an_ephemeral_error_and_change_nothing() {
+    let rig = Rig::start("dc_bad_options").await;
+
+    // Joining with a five-digit year or an unknown open_to: refused, no member row, and no
+    // notice to the admins.
+    refused(
+        &rig,
+        &aiko(),
+        "alumni",
+        "join",
+        json!([
+            { "name": "name", "type": 3, "value": "Aiko" },
+            { "name": "joined", "type": 4, "value": 20211 },
+        ]),
+        &["joined", "20211"],
+    )
+    .await;
+    refused(
+        &rig,
+        &aiko(),
+        "alumni",
+        "join",
+        json!([
+            { "name": "name", "type": 3, "value": "Aiko" },
+            { "name": "open_to", "type": 3, "value": "rehire,astronaut" },
+        ]),
+        &["astronaut", "open_to"],
+    )
+    .await;
+    assert!(rig.member(AIKO).await.is_none(), "no member was written");
+    rig.deliver_due().await;
+    assert!(
+        rig.fake.calls_to("POST", "/messages").is_empty(),
+        "nobody was told about a join"
+    );
+
+    // A member's profile edit with an impossible year: the profile stays as it was.
+    rig.join_approved(&aiko(), "Aiko").await;
+    let before = rig.member(AIKO).await.unwrap();
+    refused(
+        &rig,
+        &aiko(),
+        "alumni",
+        "profile-set",
+        json!([
+            { "name": "company", "type": 3, "value": "Globex" },
+            { "name": "left", "type": 4, "value": -2021 },
+        ]),
+        &["left", "-2021"],
+    )
+    .await;
+    assert_eq!(rig.member(AIKO).await.unwrap().profile, before.profile);
+
+    // Events with an impossible date, a negative capacity or a start in the past: no event,
+    // no scheduled event in the server.
+    let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(1))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%Y-%m-%d 19:00")
+        .to_string();
+    for (options, mentions) in [
+        (
+            json!([
+                { "name": "title", "type": 3, "value": "Drinks" },
+                { "name": "at", "type": 3, "value": "2027-02-30 19:00" },
+            ]),
+            vec!["2027-02-30"],
+        ),
+        (
+            json!([
+                { "name": "title", "type": 3, "value": "Drinks" },
+                { "name": "at", "type": 3, "value": tomorrow },
+                { "name": "capacity", "type": 3, "value": "-3" },
+            ]),
+            vec!["capacity", "-3"],
+        ),
+        (
+            json!([
+                { "name": "title", "type": 3, "value": "Drinks" },
+                { "name": "at", "type": 3, "value": "2020-01-01 19:00" },
+            ]),
+            vec!["passed"],
+        ),
+    ] {
+        refused(&rig, &admin(), "event", "create", options, &mentions).await;
+    }
+    let community = rig.community().await;
+    assert!(
+        rig.store
+            .upcoming_events(
+                community.id,
+                chrono::Utc::now() - chrono::TimeDelta::days(3650)
+            )
+            .await
+            .unwrap()
+            .is_empty(),
+        "no event was written"
+    );
+    assert!(
+        rig.fake.calls_to("POST", "/scheduled-events").is_empty(),
+        "no scheduled event"
+    );
+
+    // Settings out of range: the community is unchanged.
+    refused(
+        &rig,
+        &owner(),
+        "alumni",
+        "setup",
+        json!([
+            { "name": "name", "type": 3, "value": "Renamed" },
+            { "name": "intro_days", "type": 4, "value": 999 },
+        ]),
+        &["intro_days", "999"],
+    )
+    .await;
+    assert_eq!(rig.community().await, community);
     rig.finish();
 }

@@ -249,7 +249,7 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
             ok(json!({
-                "id": (recipient / 10 + 1).to_string(),
+                "id": dm_channel(recipient).to_string(),
                 "type": 1,
                 "last_message_id": null,
                 "recipients": [user(recipient, "someone")],
@@ -337,6 +337,12 @@ async fn gateway(
             }
         });
     }
+}
+
+/// The DM channel the fake opens with `user`: `1` and the user id's digits, distinct for
+/// every user (and from every guild, channel and user id here).
+pub fn dm_channel(user: u64) -> u64 {
+    10_000_000_000_000_000_000 + user
 }
 
 pub fn user(id: u64, name: &str) -> Value {

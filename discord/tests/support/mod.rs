@@ -191,6 +191,56 @@ impl Rig {
             .unwrap_or(0)
     }
 
+    /// The guild's community, as the core stores it.
+    pub async fn community(&self) -> bot_core::domain::Community {
+        self.store
+            .community_for_space(
+                bot_core::domain::Platform::Discord,
+                &GUILD.to_string(),
+                self.core.community_defaults(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The member linked to Discord user `user`, if any.
+    pub async fn member(&self, user: u64) -> Option<bot_core::domain::Member> {
+        let community = self.community().await.id;
+        self.store
+            .member_by_identity(
+                community,
+                bot_core::domain::Platform::Discord,
+                &user.to_string(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// `who` joins as `name` and the guild owner approves them with `/alumni approve`.
+    pub async fn join_approved(&self, who: &Value, name: &str) {
+        let user: u64 = who["user"]["id"].as_str().unwrap().parse().unwrap();
+        let id = self.slash(
+            who,
+            "en-US",
+            "alumni",
+            "join",
+            serde_json::json!([{ "name": "name", "type": 3, "value": name }]),
+        );
+        self.answer(&id).await;
+        let id = self.slash(
+            &owner(),
+            "en-US",
+            "alumni",
+            "approve",
+            serde_json::json!([{ "name": "member", "type": 6, "value": user.to_string() }]),
+        );
+        self.answer(&id).await;
+        assert!(
+            self.member(user).await.is_some_and(|m| m.is_approved()),
+            "{name} approved"
+        );
+    }
+
     pub fn finish(self) {
         self.bot.abort();
     }
