@@ -152,9 +152,11 @@ fn year(value: &str) -> Option<i32> {
 /// either way (the caller decides: all or nothing, or `--skip-bad`).
 pub fn parse(bytes: &[u8]) -> Parsed {
     let (text, shift_jis) = decode(bytes);
-    // The csv crate counts a CRLF header as no line at all; with LF endings its line
-    // numbers are the ones Excel and editors show.
-    let text = text.replace("\r\n", "\n");
+    // The csv crate counts a CRLF header as no line at all, and lines ended by a lone CR
+    // (Excel for Mac's "CSV (Macintosh)") not at all; with LF endings its line numbers are
+    // the ones Excel and editors show. A CR inside a cell was refused as a control character
+    // before and still is, as LF.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = Parsed {
         shift_jis,
         ..Parsed::default()
@@ -254,7 +256,12 @@ fn row(
                 }
                 r.email = text;
             }
-            Column::Handle => r.handle = Some(cell.trim_start_matches('@').to_owned()),
+            Column::Handle => {
+                // `@ ann` is `ann`; a lone `@` is no handle (as an empty one it made every
+                // such row the same person, so the second was refused as a duplicate).
+                let handle = cell.trim_start_matches('@').trim();
+                r.handle = (!handle.is_empty()).then(|| handle.to_owned());
+            }
             Column::Department => r.department = text,
             Column::Joined | Column::Left => {
                 let y = year(cell).ok_or_else(|| {
@@ -390,6 +397,27 @@ mod tests {
         );
         assert_eq!(p.rows.len(), 1);
         assert!(p.errors[2].render(Locale::Ja).contains("5 行目"));
+    }
+
+    /// Found by the `csv_import` fuzz target: every row of a CR-only file said line 1.
+    #[test]
+    fn lines_ended_by_a_lone_cr_are_numbered() {
+        let p = parse(b"name,joined\rAnn,2010\rBob,20x0\r");
+        assert_eq!(p.rows.len(), 1);
+        assert_eq!((p.rows[0].name.as_str(), p.rows[0].line), ("Ann", 2));
+        assert_eq!(
+            (p.errors[0].key, p.errors[0].line),
+            ("roster.err.bad_year", 3)
+        );
+    }
+
+    /// Found by the `csv_import` fuzz target.
+    #[test]
+    fn a_lone_at_sign_is_no_handle_and_spaces_after_it_are_dropped() {
+        let p = parse("name,handle\nAnn,@\nBob,\"@\"\nCy,@ cy\n".as_bytes());
+        assert_eq!(p.errors, vec![]);
+        let handles: Vec<Option<&str>> = p.rows.iter().map(|r| r.handle.as_deref()).collect();
+        assert_eq!(handles, vec![None, None, Some("cy")]);
     }
 
     #[test]

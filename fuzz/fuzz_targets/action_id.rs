@@ -2,13 +2,7 @@
 //! a decoded id encodes back to itself.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
+#[path = "../checks/action_id.rs"]
+mod checks;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(id) = std::str::from_utf8(data) {
-        if let Ok(action) = bot_core::action::Action::decode(id) {
-            let again = bot_core::action::Action::decode(&action.encode());
-            assert_eq!(again.ok(), Some(action));
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::check(data));
