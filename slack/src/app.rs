@@ -143,9 +143,9 @@ impl SlackApp {
     /// A slash command: the JSON body to answer Slack with (possibly just an acknowledgement,
     /// with the reply following through `response_url`).
     pub async fn command(self: &Arc<Self>, cmd: SlashCommand) -> Value {
-        if !COMMANDS.contains(&cmd.command.as_str()) {
+        let Some(typed) = command_line(&cmd) else {
             return json!({ "response_type": "ephemeral", "text": format!("Unknown command {}", cmd.command) });
-        }
+        };
         if let (Some(line), false) = (
             modal::bare_form_command(&cmd.command, &cmd.text),
             cmd.trigger_id.is_empty(),
@@ -167,8 +167,7 @@ impl SlackApp {
         let app = self.clone();
         let mut work = tokio::spawn(async move {
             let actor = app.actor(&cmd.team_id, &cmd.user_id, &cmd.user_name).await;
-            let line = format!("{} {}", cmd.command, cmd.text.trim());
-            let reply = app.core.handle_text(&actor, line.trim()).await;
+            let reply = app.core.handle_text(&actor, &typed).await;
             (app, cmd, reply)
         });
         let finish = |app: Arc<SlackApp>, cmd: SlashCommand, reply: Reply| async move {
@@ -232,42 +231,30 @@ impl SlackApp {
     /// An interaction payload (the JSON in `payload=`). Returns the HTTP body Slack expects
     /// right away: `None` for an empty 200.
     pub async fn interaction(self: &Arc<Self>, payload: Value) -> Option<Value> {
-        let team = payload["team"]["id"]
-            .as_str()
-            .or(payload["user"]["team_id"].as_str())
-            .unwrap_or_default()
-            .to_owned();
-        let user = payload["user"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let hint = payload["user"]["username"]
-            .as_str()
-            .or(payload["user"]["name"].as_str())
-            .unwrap_or_default()
-            .to_owned();
-        match payload["type"].as_str() {
-            Some("block_actions") => {
+        let InteractionHead {
+            kind,
+            team,
+            user,
+            hint,
+        } = interaction_head(&payload);
+        match kind {
+            InteractionKind::BlockActions => {
                 let app = self.clone();
                 // Buttons are answered through response_url / views, so the 200 goes back now.
                 tokio::spawn(async move { app.block_actions(&team, &user, &hint, payload).await });
                 None
             }
-            Some("view_submission") => {
+            InteractionKind::ViewSubmission => {
                 let actor = self.actor(&team, &user, &hint).await;
                 self.view_submission(&actor, &payload).await
             }
-            _ => None,
+            InteractionKind::Other => None,
         }
     }
 
     async fn block_actions(&self, team: &str, user: &str, hint: &str, payload: Value) {
         let actor = self.actor(team, user, hint).await;
-        let Some(actions) = payload["actions"].as_array() else {
-            return;
-        };
-        for action in actions {
-            let id = action["action_id"].as_str().unwrap_or_default();
+        for id in action_ids(&payload) {
             let reply = self.core.handle_action(&actor, id).await;
             if let (Some(form), Some(trigger)) = (&reply.form, payload["trigger_id"].as_str())
                 && self.open_modal(team, trigger, form, &reply).await
@@ -328,25 +315,16 @@ impl SlackApp {
 
     /// An Events API envelope (already verified, deduplicated by the caller).
     pub async fn event(&self, envelope: &Value) {
-        let team = envelope["team_id"].as_str().unwrap_or_default();
-        let event = &envelope["event"];
-        match event["type"].as_str() {
-            Some("app_home_opened") if event["tab"].as_str().unwrap_or("home") == "home" => {
-                let user = event["user"].as_str().unwrap_or_default();
-                self.publish_home(team, user).await;
-            }
-            Some("member_joined_channel") => {
-                let user = event["user"].as_str().unwrap_or_default();
-                self.welcome(team, user).await;
-            }
-            Some("app_uninstalled") | Some("tokens_revoked") => {
-                match self.core.store().revoke_slack_installation(team).await {
-                    Ok(true) => tracing::info!(team, "Slack installation revoked"),
-                    Ok(false) => {}
-                    Err(e) => tracing::error!(error = %e, "revoking an installation"),
-                }
-            }
-            other => tracing::debug!(?other, "ignored event"),
+        let (team, event) = read_event(envelope);
+        match event {
+            SlackEvent::HomeOpened { user } => self.publish_home(team, user).await,
+            SlackEvent::MemberJoined { user } => self.welcome(team, user).await,
+            SlackEvent::Revoked => match self.core.store().revoke_slack_installation(team).await {
+                Ok(true) => tracing::info!(team, "Slack installation revoked"),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "revoking an installation"),
+            },
+            SlackEvent::Ignored(other) => tracing::debug!(?other, "ignored event"),
         }
     }
 
@@ -450,6 +428,97 @@ impl SlackApp {
     pub fn community_defaults(&self) -> NewCommunity {
         self.core.community_defaults().clone()
     }
+}
+
+/// The grammar line a slash command stands for; `None` for a command the app does not
+/// register. Pure (no store, no API), like the readers below: the fuzz target calls them too.
+pub fn command_line(cmd: &SlashCommand) -> Option<String> {
+    COMMANDS.contains(&cmd.command.as_str()).then(|| {
+        format!("{} {}", cmd.command, cmd.text.trim())
+            .trim()
+            .to_owned()
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InteractionKind {
+    BlockActions,
+    ViewSubmission,
+    Other,
+}
+
+/// Who sent an interaction, and what kind it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InteractionHead {
+    pub kind: InteractionKind,
+    pub team: String,
+    pub user: String,
+    /// The handle the payload gives, used when `users.info` cannot be asked.
+    pub hint: String,
+}
+
+pub fn interaction_head(payload: &Value) -> InteractionHead {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    InteractionHead {
+        kind: match payload["type"].as_str() {
+            Some("block_actions") => InteractionKind::BlockActions,
+            Some("view_submission") => InteractionKind::ViewSubmission,
+            _ => InteractionKind::Other,
+        },
+        team: payload["team"]["id"]
+            .as_str()
+            .or(payload["user"]["team_id"].as_str())
+            .unwrap_or_default()
+            .to_owned(),
+        user: text(&payload["user"]["id"]),
+        hint: payload["user"]["username"]
+            .as_str()
+            .or(payload["user"]["name"].as_str())
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// The `action_id` of each pressed element of a `block_actions` payload, in order (empty for
+/// an action without one; the core refuses it like any unknown id).
+pub fn action_ids(payload: &Value) -> Vec<&str> {
+    payload["actions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| a["action_id"].as_str().unwrap_or_default())
+        .collect()
+}
+
+/// An Events API event the app acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlackEvent<'a> {
+    HomeOpened {
+        user: &'a str,
+    },
+    MemberJoined {
+        user: &'a str,
+    },
+    /// `app_uninstalled` or `tokens_revoked`.
+    Revoked,
+    /// Anything else (its type, if it had one).
+    Ignored(Option<&'a str>),
+}
+
+/// The team an envelope is for, and what its event asks.
+pub fn read_event(envelope: &Value) -> (&str, SlackEvent<'_>) {
+    let team = envelope["team_id"].as_str().unwrap_or_default();
+    let event = &envelope["event"];
+    let user = || event["user"].as_str().unwrap_or_default();
+    let what = match event["type"].as_str() {
+        Some("app_home_opened") if event["tab"].as_str().unwrap_or("home") == "home" => {
+            SlackEvent::HomeOpened { user: user() }
+        }
+        Some("member_joined_channel") => SlackEvent::MemberJoined { user: user() },
+        Some("app_uninstalled") | Some("tokens_revoked") => SlackEvent::Revoked,
+        other => SlackEvent::Ignored(other),
+    };
+    (team, what)
 }
 
 /// A reply as a slash-command / response_url body.

@@ -44,17 +44,87 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Arc<SlackApp>) -> std
 /// Checks the signature against the wall clock (Slack signs with real time, whatever the
 /// core's clock says).
 fn verify(app: &SlackApp, headers: &HeaderMap, body: &[u8]) -> Result<(), StatusCode> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    signature::verify(
+    verify_headers(
         app.config.signing_secret.as_bytes(),
-        header("x-slack-request-timestamp"),
-        header("x-slack-signature"),
+        headers,
         body,
         chrono::Utc::now().timestamp(),
     )
     .map_err(|e| {
         tracing::warn!(error = %e, "rejected a request that is not from Slack");
         StatusCode::UNAUTHORIZED
+    })
+}
+
+/// The signature check on a request's headers, as the handlers run it (pure: the fuzz target
+/// and tests call it with any headers, body and clock).
+pub fn verify_headers(
+    secret: &[u8],
+    headers: &HeaderMap,
+    body: &[u8],
+    now: i64,
+) -> Result<(), signature::SignatureError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    signature::verify(
+        secret,
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        body,
+        now,
+    )
+}
+
+/// Why a verified body was answered 400: it is not what the endpoint takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadBody {
+    NotASlashCommand,
+    NoPayload,
+    PayloadNotJson,
+    NotJson,
+}
+
+impl BadBody {
+    pub fn message(self) -> &'static str {
+        match self {
+            BadBody::NotASlashCommand => "not a slash command",
+            BadBody::NoPayload => "no payload",
+            BadBody::PayloadNotJson => "payload is not JSON",
+            BadBody::NotJson => "not JSON",
+        }
+    }
+}
+
+/// A `/slack/commands` body (form fields).
+pub fn parse_command(body: &[u8]) -> Result<SlashCommand, BadBody> {
+    serde_urlencoded::from_bytes::<SlashCommand>(body).map_err(|_| BadBody::NotASlashCommand)
+}
+
+/// A `/slack/interactions` body: the JSON in its `payload=` field.
+pub fn parse_interaction(body: &[u8]) -> Result<Value, BadBody> {
+    let form =
+        serde_urlencoded::from_bytes::<InteractionForm>(body).map_err(|_| BadBody::NoPayload)?;
+    serde_json::from_str::<Value>(&form.payload).map_err(|_| BadBody::PayloadNotJson)
+}
+
+/// What a `/slack/events` body asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventBody {
+    /// Slack checking the URL: answer with its challenge.
+    UrlVerification { challenge: Value },
+    /// An event to run (the whole envelope).
+    Callback(Value),
+    /// Any other type: acknowledged, nothing runs.
+    Other,
+}
+
+pub fn parse_event(body: &[u8]) -> Result<EventBody, BadBody> {
+    let envelope = serde_json::from_slice::<Value>(body).map_err(|_| BadBody::NotJson)?;
+    Ok(match envelope["type"].as_str() {
+        Some("url_verification") => EventBody::UrlVerification {
+            challenge: envelope["challenge"].clone(),
+        },
+        Some("event_callback") => EventBody::Callback(envelope),
+        _ => EventBody::Other,
     })
 }
 
@@ -74,8 +144,9 @@ async fn commands(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: By
     if let Err(status) = verify(&app, &headers, &body) {
         return (status, "invalid signature").into_response();
     }
-    let Ok(cmd) = serde_urlencoded::from_bytes::<SlashCommand>(&body) else {
-        return bad_request("not a slash command");
+    let cmd = match parse_command(&body) {
+        Ok(cmd) => cmd,
+        Err(bad) => return bad_request(bad.message()),
     };
     let answer = app.command(cmd).await;
     if answer.as_object().is_some_and(|o| o.is_empty()) {
@@ -98,11 +169,9 @@ async fn interactions(
     if let Err(status) = verify(&app, &headers, &body) {
         return (status, "invalid signature").into_response();
     }
-    let Ok(form) = serde_urlencoded::from_bytes::<InteractionForm>(&body) else {
-        return bad_request("no payload");
-    };
-    let Ok(payload) = serde_json::from_str::<Value>(&form.payload) else {
-        return bad_request("payload is not JSON");
+    let payload = match parse_interaction(&body) {
+        Ok(payload) => payload,
+        Err(bad) => return bad_request(bad.message()),
     };
     match app.interaction(payload).await {
         Some(answer) => json_response(answer),
@@ -114,12 +183,12 @@ async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byte
     if let Err(status) = verify(&app, &headers, &body) {
         return (status, "invalid signature").into_response();
     }
-    let Ok(envelope) = serde_json::from_slice::<Value>(&body) else {
-        return bad_request("not JSON");
-    };
-    match envelope["type"].as_str() {
-        Some("url_verification") => json_response(json!({ "challenge": envelope["challenge"] })),
-        Some("event_callback") => {
+    match parse_event(&body) {
+        Err(bad) => bad_request(bad.message()),
+        Ok(EventBody::UrlVerification { challenge }) => {
+            json_response(json!({ "challenge": challenge }))
+        }
+        Ok(EventBody::Callback(envelope)) => {
             let retry = headers
                 .get("x-slack-retry-num")
                 .and_then(|v| v.to_str().ok())
@@ -127,7 +196,7 @@ async fn events(State(app): State<Arc<SlackApp>>, headers: HeaderMap, body: Byte
             handle_event(app, envelope, retry.as_deref()).await;
             StatusCode::OK.into_response()
         }
-        _ => StatusCode::OK.into_response(),
+        Ok(EventBody::Other) => StatusCode::OK.into_response(),
     }
 }
 

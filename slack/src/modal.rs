@@ -139,8 +139,17 @@ pub fn field_error_text(message: &str) -> String {
     cut(message.lines().next().unwrap_or_default().trim(), 300)
 }
 
+/// Quotes for the grammar's lexer, which closes a value at any of `"`, `“` or `”` (Japanese
+/// input methods type the curly ones), so each gets a backslash.
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"")
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '\\' | '"' | '“' | '”') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn cut(text: &str, max: usize) -> String {
@@ -189,6 +198,27 @@ mod tests {
         assert_eq!(keys, ["name", "bio"]);
         assert_eq!(v["blocks"][1]["optional"], json!(true));
         assert_eq!(v["blocks"][1]["element"]["multiline"], json!(true));
+    }
+
+    /// Found by the `slack_payload` fuzz target: a bio with curly quotes ended the quoted
+    /// value early, so the modal saved a cut-off bio or refused the submission.
+    #[test]
+    fn curly_quotes_in_an_answer_survive_the_grammar() {
+        let mut v = view(&form(), &Reply::text(Locale::Ja, ""));
+        let bio = r#"彼は“天才”だ \ "quoted" ”"#;
+        v["state"] = json!({ "values": {
+            "name": { "name": { "value": "佐藤" } },
+            "bio": { "bio": { "value": bio } },
+        }});
+        let (line, _) = submission_line(&v).unwrap();
+        let tokens = bot_core::command::lexer::tokenize(&line).unwrap();
+        assert_eq!(
+            tokens.last(),
+            Some(&bot_core::command::lexer::Token::Pair(
+                "bio".into(),
+                bio.trim().into()
+            ))
+        );
     }
 
     #[test]
