@@ -141,6 +141,23 @@ macro_rules! contract {
                 .await;
             }
         }
+
+        /// PostgreSQL searching in SQL (the GIN index), as it does for a community too large
+        /// for memory: the same contract as the in-memory search.
+        mod postgres_sql_search {
+            use super::*;
+            $(
+                $(#[$attr])*
+                $(#[$pg_attr])*
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    with_postgres(stringify!($name), |store, raw| async move {
+                        $check(&store.with_sql_search(), &raw).await
+                    })
+                    .await;
+                }
+            )*
+        }
     };
 }
 

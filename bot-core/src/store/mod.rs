@@ -5,6 +5,7 @@
 mod broadcast;
 mod events;
 mod jobs_board;
+mod pg_live_index;
 mod postgres;
 mod privacy;
 mod roster;
@@ -15,6 +16,7 @@ mod slack;
 mod social;
 mod sqlite;
 mod stats;
+mod term_index;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

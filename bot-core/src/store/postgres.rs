@@ -1,11 +1,16 @@
-//! PostgreSQL: for several bot instances sharing state. A GIN-indexed tsvector built from our
-//! own terms for the directory (approved members only); `FOR UPDATE SKIP LOCKED` so instances never claim the same job.
+//! PostgreSQL: for several bot instances sharing state. The directory is searched in memory,
+//! kept current from the database's change notes (`pg_live_index`); the tsvector column built
+//! from our own terms feeds it, and its GIN index serves the SQL search kept for a community
+//! that cannot be held in memory. `FOR UPDATE SKIP LOCKED` so instances never claim the same
+//! job.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, Row};
 
+use super::pg_live_index::{LiveIndexes, LivePage};
 use super::rows::member_columns;
 use super::search_sql::{Majority, Years};
 use super::shared::impl_store;
@@ -21,6 +26,8 @@ pub struct PgStore {
     /// Which communities hold most of the directory, and since when we know (see
     /// `scope_by_term`).
     majority: Majority,
+    /// The directory in memory, per community; `None` searches in SQL.
+    live: Option<Arc<LiveIndexes>>,
 }
 
 impl PgStore {
@@ -34,6 +41,7 @@ impl PgStore {
         let store = PgStore {
             pool,
             majority: Majority::default(),
+            live: Some(Arc::default()),
         };
         store.reindex_search().await?;
         Ok(store)
@@ -41,6 +49,55 @@ impl PgStore {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The same store searching in SQL only (the GIN index), as it does for a community that
+    /// cannot be held in memory: for tests that compare the two and for the benchmark.
+    #[doc(hidden)]
+    pub fn with_sql_search(mut self) -> Self {
+        self.live = None;
+        self
+    }
+
+    /// Search in memory; in SQL when the community cannot be held there.
+    async fn search_page(
+        &self,
+        community: CommunityId,
+        query: &SearchQuery,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<SearchPage> {
+        if let Some(live) = &self.live
+            && let Some(page) = live
+                .search(&self.pool, community, query, limit, offset)
+                .await?
+        {
+            return self.read_page(community, page).await;
+        }
+        self.search_page_sql(community, query, limit, offset).await
+    }
+
+    /// The page's members, in the order the index gave.
+    async fn read_page(&self, community: CommunityId, page: LivePage) -> StoreResult<SearchPage> {
+        let mut rows = if page.ids.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query(concat!(
+                "SELECT ",
+                member_columns!(),
+                " FROM members m WHERE m.id = ANY($1) AND m.community_id = $2 \
+                 AND m.status = 'approved'"
+            ))
+            .bind(&page.ids)
+            .bind(community)
+            .fetch_all(&self.pool)
+            .await?
+        };
+        rows.sort_by_key(|row| {
+            let id: Option<MemberId> = row.try_get(0).ok();
+            page.ids.iter().position(|&p| Some(p) == id)
+        });
+        Self::page(&rows, i64::try_from(page.counted).unwrap_or(i64::MAX))
     }
 
     /// The document as lexemes (no positions, so no weights): the name's terms are there twice,
@@ -71,7 +128,7 @@ impl PgStore {
     /// the page: with few matches, the tiers (members whose name has every word of the text,
     /// then the rest) looked up and sorted newest first; with many, a walk newest first that
     /// stops at the page. Only the page's members are read in full.
-    async fn search_page(
+    async fn search_page_sql(
         &self,
         community: CommunityId,
         query: &SearchQuery,
