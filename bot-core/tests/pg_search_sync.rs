@@ -230,16 +230,27 @@ fn profile(i: u64) -> Profile {
         name: format!("{} {}", pick(&surnames, 1), pick(&given, 2)),
         title: Some(pick(&titles, 3)),
         // Some companies carry a surname, so a name search has matches outside names too.
-        company: Some(pick(&["Acme", "日立製作所", "Globex", "Smith Consulting", "田中商事"], 4)),
+        company: Some(pick(
+            &[
+                "Acme",
+                "日立製作所",
+                "Globex",
+                "Smith Consulting",
+                "田中商事",
+            ],
+            4,
+        )),
         skills: vec![pick(&skills, 5), pick(&skills, 6)],
-        open_to: if i % 3 == 0 {
+        open_to: if i.is_multiple_of(3) {
             vec![OpenTo::Rehire]
         } else {
             vec![]
         },
         left: Some(2010 + (i % 12) as i32),
         joined: Some(2000 + (i % 9) as i32),
-        bio: (i % 4 == 0).then(|| "Rust と Go で決済基盤を作っていました".to_owned()),
+        bio: i
+            .is_multiple_of(4)
+            .then(|| "Rust と Go で決済基盤を作っていました".to_owned()),
         ..Profile::default()
     }
 }
