@@ -29,6 +29,9 @@ pub struct Community {
     pub nudge_days: i64,
     /// Where welcome posts go.
     pub welcome_channel: String,
+    /// The platform role approved members get (a Discord role id); `None`: the adapter's
+    /// default (`DISCORD_MEMBER_ROLE`).
+    pub member_role: Option<String>,
 }
 
 /// A chat platform a member or channel lives on.

@@ -17,6 +17,7 @@ pub enum Kind {
     Int,
     User,
     Channel,
+    Role,
     Choice(&'static [&'static str]),
 }
 
@@ -317,6 +318,7 @@ pub const COMMANDS: &[Top] = &[
                     key("employee_intros", ON_OFF),
                     key("nudge_days", I),
                     key("welcome_channel", Kind::Channel),
+                    key("member_role", Kind::Role),
                 ],
             ),
             sub(
@@ -512,6 +514,7 @@ fn option_definition(opt: &Opt) -> CreateCommandOption {
         Kind::Int => CommandOptionType::Integer,
         Kind::User => CommandOptionType::User,
         Kind::Channel => CommandOptionType::Channel,
+        Kind::Role => CommandOptionType::Role,
     };
     let (en, ja) = describe(opt.name);
     let mut option = CreateCommandOption::new(kind, opt.name, en)
@@ -567,6 +570,10 @@ fn describe(key: &str) -> (&'static str, &'static str) {
         ),
         "why" => ("Why you want to meet", "紹介してほしい理由"),
         "until" => ("Date, e.g. 2027-01-31", "日付（例: 2027-01-31）"),
+        "member_role" => (
+            "Role approved members get (instead of DISCORD_MEMBER_ROLE)",
+            "承認済みメンバーに付与するロール",
+        ),
         _ => ("See /alumni help", "/alumni help を参照"),
     }
 }
@@ -615,6 +622,7 @@ fn value_text(value: &CommandDataOptionValue) -> Option<String> {
         CommandDataOptionValue::Boolean(b) => if *b { "yes" } else { "no" }.to_owned(),
         CommandDataOptionValue::User(id) => format!("<@{id}>"),
         CommandDataOptionValue::Channel(id) => format!("<#{id}>"),
+        CommandDataOptionValue::Role(id) => format!("<@&{id}>"),
         _ => return None,
     })
 }

@@ -1,4 +1,4 @@
-//! The member role (`DISCORD_MEMBER_ROLE`): given to approved members once Discord's
+//! The member role (`/alumni setup member_role:`, else `DISCORD_MEMBER_ROLE`): given to approved members once Discord's
 //! membership screening has passed (the guild member is no longer `pending`), taken away when
 //! they leave or are rejected. The store is the truth: after anything that can change a
 //! member's standing, their role is made to match it.
@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use bot_core::action::Action;
-use bot_core::domain::Platform;
+use bot_core::domain::{CommunityId, Platform};
 use serenity::all::{GuildId, Http, RoleId, UserId};
 
 use crate::app::DiscordApp;
@@ -55,6 +55,24 @@ pub fn touched_by_line(line: &str, asker: UserId) -> Vec<UserId> {
 }
 
 impl DiscordApp {
+    /// The guild's own role (`/alumni setup member_role:`), else `DISCORD_MEMBER_ROLE`. Read
+    /// each time, so a change applies from the next approval on, in every process.
+    async fn member_role(&self, community: CommunityId) -> Option<RoleId> {
+        let configured = match self.core.store().community(community).await {
+            Ok(c) => c.and_then(|c| c.member_role),
+            Err(e) => {
+                // Not the default instead: that could hand out a role the guild replaced.
+                tracing::warn!(error = %e, "reading the community's member role");
+                return None;
+            }
+        };
+        configured
+            .and_then(|r| r.parse::<u64>().ok())
+            .filter(|r| *r != 0)
+            .or(self.config.member_role)
+            .map(RoleId::new)
+    }
+
     /// After a button press: the member an Approve or Reject button was about.
     pub(crate) async fn touched_by_action(&self, guild: GuildId, action: &str) -> Vec<UserId> {
         let member = match Action::decode(action) {
@@ -82,10 +100,10 @@ impl DiscordApp {
     /// Make `user`'s member role match their standing: approved and past screening → has it;
     /// otherwise → does not.
     pub(crate) async fn sync_role(&self, http: &Http, guild: GuildId, user: UserId) {
-        let Some(role) = self.config.member_role.map(RoleId::new) else {
+        let Some(community) = self.community_of(guild) else {
             return;
         };
-        let Some(community) = self.community_of(guild) else {
+        let Some(role) = self.member_role(community).await else {
             return;
         };
         let member = match self

@@ -59,7 +59,7 @@ async fn commands_are_registered_in_the_guild_with_japanese_names() {
         rig.fake.calls_to("PUT", "/applications/").len() == 1,
         "not also globally"
     );
-    rig.finish();
+    rig.finish().await;
 }
 
 #[tokio::test]
@@ -136,7 +136,7 @@ async fn join_is_deferred_then_edited_and_an_admin_approves_with_the_button() {
             .any(|c| c.body["recipient_id"].as_str().and_then(|s| s.parse().ok()) == Some(AIKO)),
         "aiko got a DM: {opened:#?}"
     );
-    rig.finish();
+    rig.finish().await;
 }
 
 #[tokio::test]
@@ -182,7 +182,7 @@ async fn a_bare_join_opens_a_modal_whose_answers_run_the_command() {
     );
     let (joined, _) = rig.answer(&id).await;
     assert!(all_text(&joined).contains("Ben Brown"), "{joined:#}");
-    rig.finish();
+    rig.finish().await;
 }
 
 #[tokio::test]
@@ -194,7 +194,7 @@ async fn a_forged_button_gets_an_ephemeral_error() {
     assert!(!all_text(&answer["data"]).is_empty());
     let id = rig.press(&ben(), "en-US", "not-an-action");
     assert_eq!(rig.callback(&id).await["data"]["flags"], EPHEMERAL);
-    rig.finish();
+    rig.finish().await;
 }
 
 #[tokio::test]
@@ -220,7 +220,7 @@ async fn a_rate_limited_post_is_delivered_later_not_lost() {
     let posts = rig.fake.calls_to("POST", "/messages");
     assert_eq!(posts.len(), 2, "{posts:#?}");
     assert_eq!(posts[0].body["nonce"], posts[1].body["nonce"]);
-    rig.finish();
+    rig.finish().await;
 }
 
 #[tokio::test]
@@ -320,7 +320,7 @@ async fn an_event_is_announced_with_rsvp_buttons_and_reminded_with_nonces() {
         .wait_for("PATCH", &format!("/guilds/{GUILD}/scheduled-events/"), 1)
         .await;
     assert_eq!(cancelled[0].body["status"], 4);
-    rig.finish();
+    rig.finish().await;
 }
 
 #[tokio::test]
@@ -364,7 +364,7 @@ async fn the_member_role_waits_for_screening_and_goes_when_they_leave() {
     rig.answer(&id).await;
     rig.fake.wait_for("DELETE", &role_path, 1).await;
     assert_eq!(rig.fake.calls_to("PUT", &role_path).len(), 1);
-    rig.finish();
+    rig.finish().await;
 }
 
 #[tokio::test]
@@ -457,7 +457,7 @@ async fn an_intro_asked_with_a_slash_command_connects_both_when_the_other_accept
     assert_eq!(rig.callback(&id).await["data"]["flags"], EPHEMERAL);
     rig.deliver_due().await;
     assert_eq!(connected(dm_channel(AIKO)).len(), 1);
-    rig.finish();
+    rig.finish().await;
 }
 
 /// Sends `/command sub options…` as `who` and returns the answer, which must be an
@@ -492,8 +492,17 @@ async fn refused(
 
 #[tokio::test]
 async fn option_values_out_of_range_get_an_ephemeral_error_and_change_nothing() {
-    let rig = Rig::start("dc_bad_options").await;
+    out_of_range_options(Rig::start("dc_bad_options").await).await;
+}
 
+#[tokio::test]
+async fn option_values_out_of_range_change_nothing_on_postgres() {
+    if let Some(rig) = Rig::postgres("dc_bad_options_pg").await {
+        out_of_range_options(rig).await;
+    }
+}
+
+async fn out_of_range_options(rig: Rig) {
     // Joining with a five-digit year or an unknown open_to: refused, no member row, and no
     // notice to the admins.
     refused(
@@ -607,5 +616,66 @@ async fn option_values_out_of_range_get_an_ephemeral_error_and_change_nothing() 
     )
     .await;
     assert_eq!(rig.community().await, community);
-    rig.finish();
+    rig.finish().await;
+}
+
+#[tokio::test]
+async fn setup_member_role_overrides_the_configured_role_for_this_guild() {
+    setup_member_role(Rig::start("dc_setup_role").await).await;
+}
+
+#[tokio::test]
+async fn setup_member_role_overrides_the_configured_role_on_postgres() {
+    if let Some(rig) = Rig::postgres("dc_setup_role_pg").await {
+        setup_member_role(rig).await;
+    }
+}
+
+async fn setup_member_role(rig: Rig) {
+    const ALUMNI_ROLE: u64 = 650_000_000_000_000_777;
+
+    // Only admins may change it.
+    refused(
+        &rig,
+        &ben(),
+        "alumni",
+        "setup",
+        json!([{ "name": "member_role", "type": 8, "value": ALUMNI_ROLE.to_string() }]),
+        &[],
+    )
+    .await;
+    assert_eq!(rig.community().await.member_role, None);
+
+    let id = rig.slash(
+        &owner(),
+        "en-US",
+        "alumni",
+        "setup",
+        json!([{ "name": "member_role", "type": 8, "value": ALUMNI_ROLE.to_string() }]),
+    );
+    let (settings, ephemeral) = rig.answer(&id).await;
+    assert!(ephemeral, "{settings:#}");
+    assert!(
+        all_text(&settings).contains(&format!("<@&{ALUMNI_ROLE}>")),
+        "the settings show the role: {settings:#}"
+    );
+    assert_eq!(
+        rig.community().await.member_role,
+        Some(ALUMNI_ROLE.to_string())
+    );
+
+    // Approval now gives the guild's role, not DISCORD_MEMBER_ROLE; leaving takes it away.
+    rig.join_approved(&aiko(), "Aiko").await;
+    let role_path = format!("/guilds/{GUILD}/members/{AIKO}/roles/{ALUMNI_ROLE}");
+    rig.fake.wait_for("PUT", &role_path, 1).await;
+    assert!(
+        rig.fake
+            .calls_to("PUT", &format!("/roles/{MEMBER_ROLE}"))
+            .is_empty(),
+        "the default role is not given"
+    );
+    let id = rig.slash(&aiko(), "en-US", "alumni", "leave", json!([]));
+    rig.answer(&id).await;
+    rig.fake.wait_for("DELETE", &role_path, 1).await;
+    rig.finish().await;
 }

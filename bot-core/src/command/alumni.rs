@@ -156,6 +156,7 @@ fn allowed_keys(sub: &str) -> &'static [&'static str] {
             "employee_intros",
             "nudge_days",
             "welcome_channel",
+            "member_role",
         ],
         _ => &[],
     }
@@ -325,6 +326,18 @@ fn setup(args: &mut Args) -> Result<Alumni, UserError> {
         }
         patch.welcome_channel = Some(c);
     }
+    if let Some(v) = args.take("member_role") {
+        // Discord's role mention `<@&123>` or the bare id; empty or `none` clears.
+        let v = v.trim();
+        let id = v.trim_start_matches("<@&").trim_end_matches('>');
+        patch.member_role = Some(if v.is_empty() || v.eq_ignore_ascii_case("none") {
+            String::new()
+        } else if id.parse::<u64>().is_ok_and(|n| n > 0) {
+            id.to_owned()
+        } else {
+            return Err(args.err("error.bad_role").arg("value", v));
+        });
+    }
     Ok(Alumni::Setup(patch))
 }
 
@@ -449,6 +462,24 @@ mod tests {
         assert_eq!(
             alumni("/alumni leave delete:yes"),
             Alumni::Leave { delete: true }
+        );
+    }
+
+    #[test]
+    fn member_role_is_a_role_mention_or_id_and_empty_clears_it() {
+        let role = |line: &str| match alumni(line) {
+            Alumni::Setup(p) => p.member_role,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            role("/alumni setup member_role:<@&42>").as_deref(),
+            Some("42")
+        );
+        assert_eq!(role("/alumni setup member_role:42").as_deref(), Some("42"));
+        assert_eq!(role(r#"/alumni setup member_role:"""#).as_deref(), Some(""));
+        assert_eq!(
+            error("/alumni setup member_role:@admins").key,
+            "error.bad_role"
         );
     }
 }

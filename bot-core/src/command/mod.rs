@@ -107,6 +107,8 @@ pub struct CommunityPatch {
     pub employee_intros: Option<bool>,
     pub nudge_days: Option<i64>,
     pub welcome_channel: Option<String>,
+    /// A role id; `Some("")` clears it (back to the adapter's default).
+    pub member_role: Option<String>,
 }
 
 impl CommunityPatch {

@@ -385,6 +385,9 @@ impl Core {
             if let Some(channel) = patch.welcome_channel {
                 c.welcome_channel = channel;
             }
+            if let Some(role) = patch.member_role {
+                c.member_role = Some(role).filter(|r| !r.is_empty());
+            }
             self.store.update_community(&c).await?;
         }
         let approval = ctx.t(
@@ -395,7 +398,7 @@ impl Core {
             },
             &[],
         );
-        Ok(ctx
+        let reply = ctx
             .reply("setup.heading", &[])
             .private()
             .field(ctx.t("setup.name", &[]), c.name.clone())
@@ -430,7 +433,12 @@ impl Core {
             .field(
                 ctx.t("setup.welcome", &[]),
                 format!("#{}", c.welcome_channel),
-            ))
+            );
+        Ok(match &c.member_role {
+            // A role mention, which Discord (the only platform with roles) shows by name.
+            Some(role) => reply.field(ctx.t("setup.member_role", &[]), format!("<@&{role}>")),
+            None => reply,
+        })
     }
 
     /// A member of this community by `@handle` or platform id.

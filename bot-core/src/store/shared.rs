@@ -53,6 +53,7 @@ macro_rules! impl_store {
                     employee_intros: row.try_get("employee_intros")?,
                     nudge_days: i64::from(row.try_get::<i32, _>("nudge_days")?),
                     welcome_channel: row.try_get("welcome_channel")?,
+                    member_role: row.try_get("member_role")?,
                 })
             }
 
@@ -289,7 +290,8 @@ macro_rules! impl_store {
                 sqlx::query(
                     "UPDATE communities SET name = $1, locale = $2, timezone = $3, \
                      requires_approval = $4, intro_days = $6, intro_limit = $7, \
-                     employee_intros = $8, nudge_days = $9, welcome_channel = $10 WHERE id = $5",
+                     employee_intros = $8, nudge_days = $9, welcome_channel = $10, \
+                     member_role = $11 WHERE id = $5",
                 )
                 .bind(&c.name)
                 .bind(c.locale.as_str())
@@ -301,6 +303,7 @@ macro_rules! impl_store {
                 .bind(c.employee_intros)
                 .bind(i32::try_from(c.nudge_days).unwrap_or(182))
                 .bind(&c.welcome_channel)
+                .bind(&c.member_role)
                 .execute(&self.pool)
                 .await?;
                 Ok(())

@@ -13,8 +13,8 @@ use bot_core::clock::OffsetClock;
 use bot_core::i18n::Locale;
 use bot_core::scheduler::{RunStats, Scheduler};
 use bot_core::service::{Core, CoreConfig};
-use bot_core::store::{NewCommunity, SqliteStore, Store};
-use bot_core::testing::TempSqlite;
+use bot_core::store::{NewCommunity, PgStore, SqliteStore, Store};
+use bot_core::testing::{TempPostgres, TempSqlite};
 use serde_json::Value;
 
 pub use fake_discord::FakeDiscord;
@@ -35,13 +35,32 @@ pub struct Rig {
     pub messenger: Arc<DiscordMessenger>,
     pub scheduler: Scheduler,
     bot: tokio::task::JoinHandle<()>,
-    _db: TempSqlite,
+    db: Db,
+}
+
+/// The database a rig runs on; a PostgreSQL one is dropped by [`Rig::finish`].
+pub enum Db {
+    Sqlite(TempSqlite),
+    Pg(TempPostgres),
 }
 
 impl Rig {
+    /// On a fresh SQLite file.
     pub async fn start(label: &str) -> Rig {
         let db = TempSqlite::new(label);
         let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&db.url()).await.unwrap());
+        Rig::build(store, Db::Sqlite(db)).await
+    }
+
+    /// On a fresh PostgreSQL database; `None` (with a loud warning) when PostgreSQL is
+    /// unreachable and `ALUMNI_REQUIRE_PG` is not set.
+    pub async fn postgres(label: &str) -> Option<Rig> {
+        let db = TempPostgres::create(label).await?;
+        let store: Arc<dyn Store> = Arc::new(PgStore::connect(&db.url).await.unwrap());
+        Some(Rig::build(store, Db::Pg(db)).await)
+    }
+
+    async fn build(store: Arc<dyn Store>, db: Db) -> Rig {
         let fake = Arc::new(FakeDiscord::start().await);
         let clock = Arc::new(OffsetClock::new());
         let core = Arc::new(Core::new(
@@ -100,7 +119,7 @@ impl Rig {
             messenger,
             scheduler,
             bot,
-            _db: db,
+            db,
         }
     }
 
@@ -241,8 +260,11 @@ impl Rig {
         );
     }
 
-    pub fn finish(self) {
+    pub async fn finish(self) {
         self.bot.abort();
+        if let Db::Pg(db) = self.db {
+            db.drop_db().await;
+        }
     }
 }
 
