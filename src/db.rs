@@ -14,6 +14,14 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
             .await
             .with_context(|| format!("opening PostgreSQL at {shown}"))?;
         tracing::info!(database = %shown, "PostgreSQL ready (migrated)");
+        // The directory goes into memory in the background: until it is there, searches are
+        // answered in SQL, so start-up does not wait for it.
+        let warm = store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = warm.warm_search().await {
+                tracing::warn!(error = %e, "loading the directory into memory failed");
+            }
+        });
         Ok(Arc::new(store))
     } else {
         let store = SqliteStore::connect(url)

@@ -825,7 +825,7 @@ async fn bench_sqlite(members: usize, iters: usize) -> BackendReport {
     report
 }
 
-async fn bench_postgres(members: usize, iters: usize) -> Option<BackendReport> {
+async fn bench_postgres(members: usize, iters: usize) -> Option<Vec<BackendReport>> {
     let reuse = std::env::var("ALUMNI_BENCH_PG_REUSE").ok();
     let db = match reuse {
         Some(_) => None,
@@ -881,7 +881,28 @@ async fn bench_postgres(members: usize, iters: usize) -> Option<BackendReport> {
         mib(table),
         mib(gin),
     );
+    // The first search of a community loads it into memory: timed, with what it costs in
+    // resident memory.
+    let rss_before = rss_kib();
+    let started = Instant::now();
+    store.warm_search().await.expect("warm");
+    let first = started.elapsed();
+    println!(
+        "Loading both communities into memory (`PgStore::warm_search`, in the background at \
+         start): {:.0} ms; resident memory {} → {} MiB.\n",
+        first.as_secs_f64() * 1000.0,
+        rss_before / 1024,
+        rss_kib() / 1024,
+    );
     let report = measure(&store, &loaded, iters, "postgres").await;
+    println!("\n#### PostgreSQL searching in SQL (the GIN index; the fallback, for comparison)\n");
+    let sql = measure(
+        &store.clone().with_sql_search(),
+        &loaded,
+        iters,
+        "postgres-sql",
+    )
+    .await;
     baseline(Pool::Postgres(store.pool()), &loaded).await;
     store.pool().close().await;
     match db {
@@ -889,7 +910,19 @@ async fn bench_postgres(members: usize, iters: usize) -> Option<BackendReport> {
         Some(db) => db.drop_db().await,
         None => {}
     }
-    Some(report)
+    Some(vec![report, sql])
+}
+
+/// This process's resident memory.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 async fn measure(
@@ -922,10 +955,10 @@ async fn measure(
     println!("\nOutside the mix:\n");
     print_rows(&extra);
     BackendReport {
-        name: if backend == "sqlite" {
-            "SQLite"
-        } else {
-            "PostgreSQL"
+        name: match backend {
+            "sqlite" => "SQLite",
+            "postgres" => "PostgreSQL (in memory)",
+            _ => "PostgreSQL (SQL, GIN)",
         },
         main: main_stats,
     }
@@ -1004,7 +1037,12 @@ fn main() {
     for backend in backends.split(',').map(str::trim) {
         match backend {
             "sqlite" => reports.push(runtime.block_on(bench_sqlite(members, iters))),
-            "postgres" => reports.extend(runtime.block_on(bench_postgres(members, iters))),
+            "postgres" => reports.extend(
+                runtime
+                    .block_on(bench_postgres(members, iters))
+                    .into_iter()
+                    .flatten(),
+            ),
             "" => {}
             other => panic!("unknown backend {other:?} in ALUMNI_BENCH_BACKENDS"),
         }

@@ -93,7 +93,9 @@ async fn a_second_instance_sees_every_change_on_its_next_search() {
             skills: vec!["Rust".into()],
             ..Profile::default()
         };
-        // The reader holds the (empty) directory in memory before anyone joins.
+        // The reader holds the (empty) directory in memory before anyone joins: from here on
+        // it only catches up.
+        reader.warm_search().await.unwrap();
         assert!(names(&reader, c, &text("佐藤")).await.is_empty());
 
         let member = add(&writer, c, "sato", MemberStatus::Pending, sato).await;
@@ -160,6 +162,7 @@ async fn a_write_that_commits_after_a_later_one_is_not_missed() {
     with_db("livelate", |url| async move {
         let store = PgStore::connect(&url).await.expect("connect");
         let c = community(&store).await;
+        store.warm_search().await.unwrap();
         let early = add(
             &store,
             c,
@@ -272,6 +275,7 @@ async fn memory_and_sql_give_the_same_pages() {
             };
             add(&live, c, &format!("u{i}"), status, profile(i)).await;
         }
+        live.warm_search().await.unwrap();
         let mut queries: Vec<SearchQuery> = [
             "",
             "田中",

@@ -27,13 +27,25 @@ use crate::domain::{CommunityId, MemberId};
 const KEEP_CHANGES: &str = "1 day";
 const RELOAD_AFTER: Duration = Duration::from_secs(12 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// How long a search waits for its community to load before answering in SQL.
+const INLINE_LOAD: Duration = Duration::from_millis(200);
 /// Members read per round trip when loading.
 const LOAD_CHUNK: i64 = 5000;
 
 #[derive(Default)]
 pub(super) struct LiveIndexes {
-    communities: Mutex<HashMap<CommunityId, Arc<tokio::sync::Mutex<Option<Live>>>>>,
+    communities: Mutex<HashMap<CommunityId, Cell>>,
     pruned: Mutex<Option<Instant>>,
+}
+
+type Cell = Arc<tokio::sync::Mutex<Option<State>>>;
+
+enum State {
+    /// Being read in the background; searches go to SQL meanwhile.
+    Loading,
+    Ready(Live),
+    /// Ids past `u32`: this community is searched in SQL.
+    InSql,
 }
 
 struct Live {
@@ -41,6 +53,16 @@ struct Live {
     /// `pg_snapshot_xmin` when we last read: every change at or after it is read again.
     watermark: i64,
     refreshed: Instant,
+}
+
+impl Live {
+    fn page(&self, query: &SearchQuery, limit: u32, offset: u32) -> LivePage {
+        let found = self.index.search(query, limit, offset);
+        LivePage {
+            ids: found.page.into_iter().map(MemberId::from).collect(),
+            counted: found.counted,
+        }
+    }
 }
 
 /// A search answered from memory: the page's member ids in order and the matches counted up
@@ -51,8 +73,9 @@ pub(super) struct LivePage {
 }
 
 impl LiveIndexes {
-    /// `None` when the community cannot be held in memory (an id past `u32`); the caller
-    /// searches in SQL then.
+    /// `None`: search in SQL this time (the community is being loaded, or cannot be held in
+    /// memory). A search never waits for a load: a community not yet in memory starts loading
+    /// in the background.
     pub async fn search(
         &self,
         pool: &PgPool,
@@ -62,30 +85,69 @@ impl LiveIndexes {
         offset: u32,
     ) -> StoreResult<Option<LivePage>> {
         self.prune_now_and_then(pool).await?;
-        let cell = self
-            .communities
+        let cell = self.cell(community);
+        // One search of a community at a time brings it up to date: two reads applied out of
+        // order could put an older state of a member back.
+        let mut state = cell.lock().await;
+        match &mut *state {
+            Some(State::Ready(live)) if live.refreshed.elapsed() < RELOAD_AFTER => {
+                if catch_up(pool, community, live).await? {
+                    return Ok(Some(live.page(query, limit, offset)));
+                }
+            }
+            Some(State::Loading | State::InSql) => return Ok(None),
+            // Not loaded, not refreshed for long, or too many changes to apply one by one.
+            _ => {}
+        }
+        *state = Some(State::Loading);
+        drop(state);
+        let (background, loaded_cell) = (pool.clone(), cell.clone());
+        let loading = tokio::spawn(async move {
+            let loaded = load(&background, community).await;
+            let cell = loaded_cell;
+            let mut state = cell.lock().await;
+            *state = match loaded {
+                Ok(Some(live)) => Some(State::Ready(live)),
+                Ok(None) => Some(State::InSql),
+                Err(e) => {
+                    tracing::warn!(community, error = %e, "loading the directory into memory failed; searching in SQL");
+                    None
+                }
+            };
+        });
+        // A small community loads in milliseconds: wait that long, not for a large one.
+        if tokio::time::timeout(INLINE_LOAD, loading).await.is_ok() {
+            let mut state = cell.lock().await;
+            if let Some(State::Ready(live)) = &mut *state
+                && catch_up(pool, community, live).await?
+            {
+                return Ok(Some(live.page(query, limit, offset)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Loads `community` now unless it is in memory already: at start-up (so the first
+    /// searches need not go to SQL) and in tests and benchmarks that time the memory path.
+    pub async fn warm(&self, pool: &PgPool, community: CommunityId) -> StoreResult<()> {
+        let cell = self.cell(community);
+        let mut state = cell.lock().await;
+        if !matches!(*state, Some(State::Ready(_) | State::InSql)) {
+            *state = Some(match load(pool, community).await? {
+                Some(live) => State::Ready(live),
+                None => State::InSql,
+            });
+        }
+        Ok(())
+    }
+
+    fn cell(&self, community: CommunityId) -> Cell {
+        self.communities
             .lock()
             .expect("lock")
             .entry(community)
             .or_default()
-            .clone();
-        // One search of a community at a time brings it up to date: two reads applied out of
-        // order could put an older state of a member back.
-        let mut live = cell.lock().await;
-        let current = match live.as_mut() {
-            Some(l) if l.refreshed.elapsed() < RELOAD_AFTER => catch_up(pool, community, l).await?,
-            _ => false,
-        };
-        if !current {
-            *live = load(pool, community).await?;
-        }
-        Ok(live.as_ref().map(|l| {
-            let found = l.index.search(query, limit, offset);
-            LivePage {
-                ids: found.page.into_iter().map(MemberId::from).collect(),
-                counted: found.counted,
-            }
-        }))
+            .clone()
     }
 
     async fn prune_now_and_then(&self, pool: &PgPool) -> StoreResult<()> {

@@ -59,7 +59,23 @@ impl PgStore {
         self
     }
 
-    /// Search in memory; in SQL when the community cannot be held there.
+    /// Loads every community's directory into memory (see `pg_live_index`), so searches
+    /// after it never take the SQL path for want of a load. The binary runs it in the
+    /// background at start.
+    pub async fn warm_search(&self) -> StoreResult<()> {
+        let Some(live) = &self.live else {
+            return Ok(());
+        };
+        let communities: Vec<CommunityId> = sqlx::query_scalar("SELECT id FROM communities")
+            .fetch_all(&self.pool)
+            .await?;
+        for community in communities {
+            live.warm(&self.pool, community).await?;
+        }
+        Ok(())
+    }
+
+    /// Search in memory; in SQL while the community loads or when it cannot be held there.
     async fn search_page(
         &self,
         community: CommunityId,
