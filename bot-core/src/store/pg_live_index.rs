@@ -89,16 +89,16 @@ impl LiveIndexes {
         // One search of a community at a time brings it up to date: two reads applied out of
         // order could put an older state of a member back.
         let mut state = cell.lock().await;
-        match &mut *state {
-            Some(State::Ready(live)) if live.refreshed.elapsed() < RELOAD_AFTER => {
-                if catch_up(pool, community, live).await? {
-                    return Ok(Some(live.page(query, limit, offset)));
-                }
-            }
-            Some(State::Loading | State::InSql) => return Ok(None),
-            // Not loaded, not refreshed for long, or too many changes to apply one by one.
-            _ => {}
+        if let Some(State::Ready(live)) = &mut *state
+            && live.refreshed.elapsed() < RELOAD_AFTER
+            && catch_up(pool, community, live).await?
+        {
+            return Ok(Some(live.page(query, limit, offset)));
         }
+        if matches!(*state, Some(State::Loading | State::InSql)) {
+            return Ok(None);
+        }
+        // Not loaded, not refreshed for long, or too many changes to apply one by one.
         *state = Some(State::Loading);
         drop(state);
         let (background, loaded_cell) = (pool.clone(), cell.clone());
