@@ -178,6 +178,7 @@ contract! {
     search_ranks_name_above_bio => check_search_ranking;
     search_full_name_without_space => check_search_full_name_without_space;
     search_counts_up_to_the_limit_then_pages_newest_first => check_search_count_limit;
+    search_never_finds_a_member_by_a_year_they_hide => check_search_hidden_years;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1118,6 +1119,61 @@ async fn check_search(store: &dyn Store, _raw: &Raw) {
 }
 
 /// The search entry follows profile edits and role changes.
+async fn check_search_hidden_years(store: &dyn Store, _raw: &Raw) {
+    let c = community(store, "guild").await;
+    let profile = |name: &str| Profile {
+        name: name.into(),
+        joined: Some(2008),
+        left: Some(2016),
+        ..Profile::default()
+    };
+    add(
+        store,
+        c,
+        "open",
+        MemberStatus::Approved,
+        profile("Open Book"),
+    )
+    .await;
+    let private = add(
+        store,
+        c,
+        "priv",
+        MemberStatus::Approved,
+        profile("Private Person"),
+    )
+    .await;
+    let left = SearchQuery {
+        left: Some((2015, 2017)),
+        ..SearchQuery::default()
+    };
+    let joined = SearchQuery {
+        joined: Some((2008, 2008)),
+        ..SearchQuery::default()
+    };
+    let both = set(&["Open Book", "Private Person"]);
+    assert_eq!(found(store, c, &left).await, both);
+
+    // Hiding the year they left: a range over it no longer finds them (it would reveal it);
+    // the year they joined, still shown, still does.
+    let hidden = Member {
+        hidden: vec![Field::Left],
+        ..private.clone()
+    };
+    store.update_profile(&hidden).await.unwrap();
+    assert_eq!(found(store, c, &left).await, set(&["Open Book"]));
+    assert_eq!(found(store, c, &joined).await, both);
+    let person = SearchQuery {
+        text: "private".into(),
+        ..left.clone()
+    };
+    assert_eq!(found(store, c, &person).await, set(&[]));
+
+    // Shown again, found again.
+    store.update_profile(&private).await.unwrap();
+    assert_eq!(found(store, c, &left).await, both);
+}
+
 async fn check_search_follows_profile(store: &dyn Store, _raw: &Raw) {
     let c = community(store, "guild").await;
     let m = add(store, c, "u1", MemberStatus::Approved, named("Placeholder")).await;

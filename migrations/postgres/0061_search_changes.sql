@@ -23,7 +23,8 @@ BEGIN
         OR NEW.search IS DISTINCT FROM OLD.search
         OR NEW.status IS DISTINCT FROM OLD.status
         OR NEW.joined_year IS DISTINCT FROM OLD.joined_year
-        OR NEW.left_year IS DISTINCT FROM OLD.left_year THEN
+        OR NEW.left_year IS DISTINCT FROM OLD.left_year
+        OR NEW.hidden IS DISTINCT FROM OLD.hidden THEN
         INSERT INTO search_changes (community_id, member_id) VALUES (NEW.community_id, NEW.id);
     END IF;
     RETURN NEW;

@@ -27,6 +27,10 @@ use crate::domain::{CommunityId, MemberId};
 const KEEP_CHANGES: &str = "1 day";
 const RELOAD_AFTER: Duration = Duration::from_secs(12 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// The years a range can find a member by: none that they hide (see `search_sql::Years`).
+const YEARS: &str = "CASE WHEN m.hidden NOT LIKE '%joined%' THEN m.joined_year END, \
+                     CASE WHEN m.hidden NOT LIKE '%left%' THEN m.left_year END";
+
 /// How long a search waits for its community to load before answering in SQL.
 const INLINE_LOAD: Duration = Duration::from_millis(200);
 /// Members read per round trip when loading.
@@ -182,10 +186,11 @@ async fn load(pool: &PgPool, community: CommunityId) -> StoreResult<Option<Live>
     let mut index = TermIndex::default();
     let mut after: MemberId = 0;
     loop {
-        let rows = sqlx::query(
-            "SELECT id, search::text, joined_year, left_year FROM members \
-             WHERE community_id = $1 AND status = 'approved' AND id > $2 ORDER BY id LIMIT $3",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT m.id, m.search::text, {YEARS} FROM members m \
+             WHERE m.community_id = $1 AND m.status = 'approved' AND m.id > $2 \
+             ORDER BY m.id LIMIT $3"
+        )))
         .bind(community)
         .bind(after)
         .bind(LOAD_CHUNK)
@@ -219,14 +224,14 @@ async fn load(pool: &PgPool, community: CommunityId) -> StoreResult<Option<Live>
 /// changes (each removal searches every list), or an id that does not fit.
 async fn catch_up(pool: &PgPool, community: CommunityId, live: &mut Live) -> StoreResult<bool> {
     // Always one row, carrying the new watermark; the changed members (if any) joined on.
-    let rows = sqlx::query(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, c.member_id, m.status, \
-                m.search::text, m.joined_year, m.left_year \
+                m.search::text, {YEARS} \
          FROM (SELECT 1) one \
          LEFT JOIN (SELECT DISTINCT member_id FROM search_changes \
                     WHERE community_id = $1 AND xid >= $2::text::xid8) c ON true \
-         LEFT JOIN members m ON m.id = c.member_id AND m.community_id = $1",
-    )
+         LEFT JOIN members m ON m.id = c.member_id AND m.community_id = $1"
+    )))
     .bind(community)
     .bind(live.watermark.to_string())
     .fetch_all(pool)

@@ -36,19 +36,21 @@ impl Majority {
     }
 }
 
-/// The inclusive year ranges of a query, as SQL conditions on `m`.
+/// The inclusive year ranges of a query, as SQL conditions on `m`. A member who hides a year
+/// is never found by a range over it: the filter would reveal it.
 pub(super) struct Years {
-    pub bounds: Vec<(&'static str, i32, i32)>,
+    /// (column, the profile field that hides it, from, to)
+    pub bounds: Vec<(&'static str, &'static str, i32, i32)>,
 }
 
 impl Years {
     pub fn of(query: &SearchQuery) -> Years {
         let mut bounds = Vec::new();
         if let Some((from, to)) = query.left {
-            bounds.push(("m.left_year", from, to));
+            bounds.push(("m.left_year", "left", from, to));
         }
         if let Some((from, to)) = query.joined {
-            bounds.push(("m.joined_year", from, to));
+            bounds.push(("m.joined_year", "joined", from, to));
         }
         Years { bounds }
     }
@@ -57,10 +59,14 @@ impl Years {
     /// off their indexes (`+ 0`), so the query follows the id order instead.
     pub fn sql(&self, first: usize, walk: bool) -> String {
         let mut sql = String::new();
-        for (i, (column, _, _)) in self.bounds.iter().enumerate() {
+        for (i, (column, field, _, _)) in self.bounds.iter().enumerate() {
             let n = first + 2 * i;
             let plus = if walk { " + 0" } else { "" };
-            sql.push_str(&format!(" AND {column}{plus} BETWEEN ${n} AND ${}", n + 1));
+            sql.push_str(&format!(
+                " AND {column}{plus} BETWEEN ${n} AND ${} AND {}",
+                n + 1,
+                visible_year(field)
+            ));
         }
         sql
     }
@@ -72,9 +78,15 @@ impl Years {
     where
         i32: Encode<'q, DB> + Type<DB>,
     {
-        for (_, from, to) in &self.bounds {
+        for (_, _, from, to) in &self.bounds {
             q = q.bind(*from).bind(*to);
         }
         q
     }
+}
+
+/// SQL true when the member shows `field` (`hidden` is a comma-separated list of field names;
+/// no other field's name contains "left" or "joined").
+pub(super) fn visible_year(field: &str) -> String {
+    format!("m.hidden NOT LIKE '%{field}%'")
 }
