@@ -559,14 +559,7 @@ macro_rules! impl_privacy_store {
             ) -> $crate::store::StoreResult<()> {
                 use sqlx::Row;
                 let mut tx = self.pool.begin().await?;
-                let exists: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM members WHERE community_id = $1 AND id = $2",
-                )
-                .bind(community)
-                .bind(member)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if exists.is_none() {
+                if !Self::member_in(&mut tx, community, member).await? {
                     return Ok(());
                 }
                 let mut counts: Vec<(String, i64)> = vec![("erased".to_owned(), 1)];
@@ -617,17 +610,7 @@ macro_rules! impl_privacy_store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                Self::delete_search(&mut tx, member).await?;
-                for sql in [
-                    "DELETE FROM identities WHERE community_id = $1 AND member_id = $2",
-                    "DELETE FROM members WHERE community_id = $1 AND id = $2",
-                ] {
-                    sqlx::query(sql)
-                        .bind(community)
-                        .bind(member)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                Self::delete_member_rows(&mut tx, community, member).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -194,6 +194,44 @@ macro_rules! impl_store {
                 Ok(!majority)
             }
 
+            /// Whether `member` belongs to `community` (erasure scoped by community).
+            async fn member_in(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                community: $crate::domain::CommunityId,
+                member: $crate::domain::MemberId,
+            ) -> $crate::store::StoreResult<bool> {
+                let exists: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM members WHERE community_id = $1 AND id = $2",
+                )
+                .bind(community)
+                .bind(member)
+                .fetch_optional(&mut *conn)
+                .await?;
+                Ok(exists.is_some())
+            }
+
+            /// The member row and what hangs on it directly: search entry, jobs addressed
+            /// to them, identities. Both erasures end here.
+            async fn delete_member_rows(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                community: $crate::domain::CommunityId,
+                member: $crate::domain::MemberId,
+            ) -> $crate::store::StoreResult<()> {
+                Self::delete_search(&mut *conn, member).await?;
+                for sql in [
+                    "DELETE FROM jobs WHERE community_id = $1 AND member_id = $2",
+                    "DELETE FROM identities WHERE community_id = $1 AND member_id = $2",
+                    "DELETE FROM members WHERE community_id = $1 AND id = $2",
+                ] {
+                    sqlx::query(sql)
+                        .bind(community)
+                        .bind(member)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                Ok(())
+            }
+
             /// A page of member rows, with the matches counted up to the limit.
             fn page(
                 rows: &[$row],
@@ -654,27 +692,8 @@ macro_rules! impl_store {
                 member: $crate::domain::MemberId,
             ) -> $crate::store::StoreResult<()> {
                 let mut tx = self.pool.begin().await?;
-                let exists: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM members WHERE community_id = $1 AND id = $2",
-                )
-                .bind(community)
-                .bind(member)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if exists.is_none() {
-                    return Ok(());
-                }
-                Self::delete_search(&mut tx, member).await?;
-                for sql in [
-                    "DELETE FROM jobs WHERE community_id = $1 AND member_id = $2",
-                    "DELETE FROM identities WHERE community_id = $1 AND member_id = $2",
-                    "DELETE FROM members WHERE community_id = $1 AND id = $2",
-                ] {
-                    sqlx::query(sql)
-                        .bind(community)
-                        .bind(member)
-                        .execute(&mut *tx)
-                        .await?;
+                if Self::member_in(&mut tx, community, member).await? {
+                    Self::delete_member_rows(&mut tx, community, member).await?;
                 }
                 tx.commit().await?;
                 Ok(())
