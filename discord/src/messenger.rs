@@ -5,9 +5,11 @@
 //! Requests are built by serenity's `Request`/`Route` (its URLs and its `DISCORD_API_BASE`
 //! rewrite) but sent by our own client, because serenity's `Http` drops the response headers
 //! of a failed request: we need `Retry-After` on a 429, and `X-RateLimit-*` on every answer,
-//! since serenity's own ratelimiter is off whenever a base URL is set.
+//! since serenity's own ratelimiter is off whenever a base URL is set. `ratelimit` keeps us
+//! under the global limit and each route's bucket, so a fan-out is not answered 429.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -33,7 +35,12 @@ pub struct DiscordMessenger {
     api_base: Option<String>,
     directory: Arc<Directory>,
     limiter: Limiter,
+    /// User → their DM channel (stable on Discord): a repeated DM skips the open request.
+    dm_channels: Mutex<HashMap<String, ChannelId>>,
 }
+
+/// Bound on remembered DM channels (a directory's worth); past it we start over.
+const MAX_DM_CHANNELS: usize = 200_000;
 
 #[derive(Debug, thiserror::Error)]
 enum SendError {
@@ -70,6 +77,7 @@ impl DiscordMessenger {
             api_base,
             directory,
             limiter: Limiter::default(),
+            dm_channels: Mutex::new(HashMap::new()),
         }
     }
 
@@ -80,28 +88,50 @@ impl DiscordMessenger {
         body: Vec<u8>,
     ) -> Result<serde_json::Value, SendError> {
         let bucket = route.path().to_string();
-        self.limiter.wait(&bucket).await;
-        let request = Request::new(route, method)
-            .body(Some(body))
-            .build(&self.client, &self.authorization, self.api_base.as_deref())
-            .map_err(|e| SendError::Network(e.to_string()))?;
-        let response = request
-            .send()
+        let ticket = self
+            .limiter
+            .acquire(&bucket)
             .await
-            .map_err(|e| SendError::Network(e.without_url().to_string()))?;
+            .map_err(SendError::RateLimited)?;
+        let request = Request::new(route, method).body(Some(body)).build(
+            &self.client,
+            &self.authorization,
+            self.api_base.as_deref(),
+        );
+        let response = match request {
+            Ok(request) => request.send().await,
+            Err(e) => {
+                self.limiter.done(ticket);
+                return Err(SendError::Network(e.to_string()));
+            }
+        };
+        // Counted from its answer: Discord counted it before then.
+        self.limiter.done(ticket);
+        let response = response.map_err(|e| SendError::Network(e.without_url().to_string()))?;
         self.limiter.observe(&bucket, response.headers());
         let status = response.status().as_u16();
         let header_retry = retry_after(response.headers());
+        let global_header = response
+            .headers()
+            .get("x-ratelimit-global")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
         let body = response.text().await.unwrap_or_default();
         match status {
             200..=299 => Ok(serde_json::from_str(&body).unwrap_or_default()),
             429 => {
-                let from_body = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
+                let parsed = serde_json::from_str::<serde_json::Value>(&body).ok();
+                let from_body = parsed
+                    .as_ref()
                     .and_then(|v| v["retry_after"].as_f64())
                     .map(Duration::from_secs_f64);
                 let after = from_body.or(header_retry).unwrap_or(DEFAULT_RETRY);
-                self.limiter.pause(&bucket, after);
+                let global = global_header || parsed.as_ref().is_some_and(|v| v["global"] == true);
+                tracing::warn!(route = %bucket, global, ?after, "Discord answered 429");
+                if global {
+                    self.limiter.pause_all(after);
+                } else {
+                    self.limiter.pause(&bucket, after);
+                }
                 Err(SendError::RateLimited(after))
             }
             _ => Err(SendError::Status {
@@ -136,6 +166,16 @@ impl DiscordMessenger {
         };
         let mut channels = Vec::new();
         for user in users {
+            let known = self
+                .dm_channels
+                .lock()
+                .expect("dm channels")
+                .get(&user)
+                .copied();
+            if let Some(id) = known {
+                channels.push(id);
+                continue;
+            }
             let body =
                 serde_json::to_vec(&serde_json::json!({ "recipient_id": user })).expect("json");
             let dm = self
@@ -145,7 +185,13 @@ impl DiscordMessenger {
                 .as_str()
                 .and_then(|s| s.parse::<u64>().ok())
                 .ok_or_else(|| SendError::Network("DM channel without an id".into()))?;
-            channels.push(ChannelId::new(id));
+            let id = ChannelId::new(id);
+            let mut known = self.dm_channels.lock().expect("dm channels");
+            if known.len() >= MAX_DM_CHANNELS {
+                known.clear();
+            }
+            known.insert(user, id);
+            channels.push(id);
         }
         Ok(channels)
     }

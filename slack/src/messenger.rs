@@ -3,15 +3,23 @@
 //! with the delivery's idempotency key; a retried delivery (the scheduler says so from the
 //! job's attempts in the database, so this survives a restart) looks for that key in the
 //! conversation's recent history first, so a retry does not post twice.
+//!
+//! Rate limits: chat.postMessage allows about one message a second per channel, so posts to
+//! one channel are spaced a second apart, counted from the previous post's answer.
+//! conversations.open is Tier 3 (50+ a minute): a fan-out of DMs cannot open each one, so it
+//! is used within a budget under that, and past it a DM is posted to the user's id, which
+//! Slack accepts as the channel of the app's DM with them. DM ids learned either way are kept.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bot_core::domain::CommunityId;
 use bot_core::messenger::{Address, Delivery, DeliveryError, Messenger};
 use bot_core::store::Store;
 use serde_json::{Value, json};
+use tokio::time::Instant;
 
 use crate::api::{ApiError, SlackApi};
 use crate::blocks;
@@ -22,6 +30,15 @@ pub const METADATA_EVENT: &str = "alumni_delivery";
 const HISTORY_LIMIT: &str = "50";
 /// Safety bound on conversations.list pages (1000 channels each).
 const MAX_LIST_PAGES: usize = 20;
+/// chat.postMessage: about one message a second per channel.
+const CHANNEL_SPACING: Duration = Duration::from_secs(1);
+/// conversations.open (Tier 3, "50+ per minute"): at most 5 + 40 in any minute.
+const OPEN_BURST: f64 = 5.0;
+const OPEN_PER_SECOND: f64 = 40.0 / 60.0;
+/// The longest we sleep in place for a limit; a longer wait goes back to the scheduler.
+const MAX_WAIT: Duration = Duration::from_secs(5);
+/// Bound on remembered DM ids and channel pacing entries; past it we start over.
+const MAX_REMEMBERED: usize = 200_000;
 
 pub struct SlackMessenger {
     api: Arc<SlackApi>,
@@ -29,6 +46,44 @@ pub struct SlackMessenger {
     /// Per community (one workspace each): channel name → conversation id. Names are rarely
     /// renamed; a name missing here is looked up again.
     channel_ids: Mutex<HashMap<CommunityId, HashMap<String, String>>>,
+    /// (community, user ids joined by `,`) → the DM or group DM's conversation id.
+    dms: Mutex<HashMap<(CommunityId, String), String>>,
+    /// (community, channel as posted to) → earliest time of the next post there.
+    next_post: Mutex<HashMap<(CommunityId, String), Instant>>,
+    /// Tokens for conversations.open.
+    open_budget: Mutex<Budget>,
+}
+
+/// A token bucket.
+struct Budget {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Budget {
+    /// Take a token, or say how long until one is there.
+    fn take(&mut self) -> Result<(), Duration> {
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + (now - self.at).as_secs_f64() * OPEN_PER_SECOND).min(OPEN_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - self.tokens) / OPEN_PER_SECOND,
+            ))
+        }
+    }
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    let mut map = map.lock().expect("messenger cache");
+    if map.len() >= MAX_REMEMBERED {
+        map.clear();
+    }
+    map.insert(key, value);
 }
 
 /// Whether `channel` is already a conversation id (`C…`, `G…`, `D…`) rather than a name:
@@ -47,6 +102,12 @@ impl SlackMessenger {
             api,
             tokens: Tokens::new(store, bot_token),
             channel_ids: Mutex::new(HashMap::new()),
+            dms: Mutex::new(HashMap::new()),
+            next_post: Mutex::new(HashMap::new()),
+            open_budget: Mutex::new(Budget {
+                tokens: OPEN_BURST,
+                at: Instant::now(),
+            }),
         }
     }
 
@@ -100,9 +161,15 @@ impl SlackMessenger {
         Ok(id)
     }
 
-    /// The conversation id for an address (opening a DM / group DM when needed). A channel
-    /// name Slack will not resolve for us (no list scope, unknown) is passed on as given.
-    async fn conversation(&self, token: &str, delivery: &Delivery) -> Result<String, ApiError> {
+    /// Where to post for an address: a conversation id (opening a DM / group DM when needed),
+    /// or for a DM past the open budget the user's id. A channel name Slack will not resolve
+    /// for us (no list scope, unknown) is passed on as given.
+    async fn conversation(
+        &self,
+        token: &str,
+        delivery: &Delivery,
+        need_id: bool,
+    ) -> Result<String, ApiError> {
         let users = match &delivery.to {
             Address::Channel(channel) => {
                 let channel = channel.trim_start_matches('#');
@@ -126,14 +193,61 @@ impl SlackMessenger {
                 .collect::<Vec<_>>()
                 .join(","),
         };
+        let key = (delivery.community_id, users.clone());
+        if let Some(id) = self.dms.lock().expect("dms").get(&key) {
+            return Ok(id.clone());
+        }
+        let direct = matches!(delivery.to, Address::Direct(_));
+        loop {
+            let taken = self.open_budget.lock().expect("open budget").take();
+            match taken {
+                Ok(()) => break,
+                // chat.postMessage opens the DM itself; only a group or a history check needs it.
+                Err(_) if direct && !need_id => return Ok(users),
+                Err(wait) if wait > MAX_WAIT => return Err(ApiError::RateLimited(wait)),
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
+        }
         let opened = self
             .api
             .post(token, "conversations.open", &json!({ "users": users }))
             .await?;
-        opened["channel"]["id"]
+        let id = opened["channel"]["id"]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| ApiError::Slack("conversations.open returned no channel".into()))
+            .ok_or_else(|| ApiError::Slack("conversations.open returned no channel".into()))?;
+        remember(&self.dms, key, id.clone());
+        Ok(id)
+    }
+
+    /// Wait until `channel` may take the next post; `Err` when that is too far to sleep here.
+    async fn pace(&self, community: CommunityId, channel: &str) -> Result<(), ApiError> {
+        let key = (community, channel.to_owned());
+        let at = {
+            let mut next = self.next_post.lock().expect("pacing");
+            let now = Instant::now();
+            let at = next.get(&key).copied().unwrap_or(now).max(now);
+            if at - now > MAX_WAIT {
+                return Err(ApiError::RateLimited(at - now));
+            }
+            // Held for us; `posted` moves it to a second after the answer.
+            next.insert(key, at + CHANNEL_SPACING);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+        Ok(())
+    }
+
+    /// A post to `channel` was answered (or refused): the next one waits `after` from now.
+    fn posted(&self, community: CommunityId, channel: &str, after: Duration) {
+        let until = Instant::now() + after;
+        let key = (community, channel.to_owned());
+        let mut next = self.next_post.lock().expect("pacing");
+        if next.len() >= MAX_REMEMBERED {
+            next.clear();
+        }
+        let entry = next.entry(key).or_insert(until);
+        *entry = (*entry).max(until);
     }
 
     /// The `channel/ts` of an earlier post carrying `key`, if recent history has one.
@@ -168,7 +282,7 @@ impl SlackMessenger {
     }
 
     async fn post(&self, token: &str, delivery: &Delivery) -> Result<String, ApiError> {
-        let channel = self.conversation(token, delivery).await?;
+        let channel = self.conversation(token, delivery, delivery.retry).await?;
         if delivery.retry {
             match self.find_posted(token, &channel, &delivery.key).await {
                 Ok(Some(found)) => {
@@ -190,10 +304,29 @@ impl SlackMessenger {
             "event_type": METADATA_EVENT,
             "event_payload": { "key": delivery.key },
         });
-        let posted: Value = self.api.post(token, "chat.postMessage", &body).await?;
-        let channel = posted["channel"].as_str().unwrap_or(&channel);
+        let community = delivery.community_id;
+        self.pace(community, &channel).await?;
+        let result = self.api.post(token, "chat.postMessage", &body).await;
+        let after = match &result {
+            Err(ApiError::RateLimited(after)) => *after.max(&CHANNEL_SPACING),
+            _ => CHANNEL_SPACING,
+        };
+        self.posted(community, &channel, after);
+        let posted: Value = result?;
+        let posted_in = posted["channel"].as_str().unwrap_or(&channel).to_owned();
+        if posted_in != channel {
+            // Posted to a user id: Slack named the DM, for later posts and history checks.
+            if let Address::Direct(identity) = &delivery.to {
+                remember(
+                    &self.dms,
+                    (community, identity.user_id.clone()),
+                    posted_in.clone(),
+                );
+            }
+            self.posted(community, &posted_in, CHANNEL_SPACING);
+        }
         let ts = posted["ts"].as_str().unwrap_or_default();
-        Ok(format!("{channel}/{ts}"))
+        Ok(format!("{posted_in}/{ts}"))
     }
 }
 
