@@ -36,7 +36,9 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| SignatureError::Malformed)?;
-    if (now - ts).abs() > MAX_SKEW_SECS {
+    // `abs_diff`, not `(now - ts).abs()`: a timestamp near i64::MIN overflowed the subtraction
+    // (a panic in debug builds).
+    if now.abs_diff(ts) > MAX_SKEW_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let hex_sig = signature
@@ -112,6 +114,15 @@ mod tests {
         // Six minutes later the same request is a replay.
         assert_eq!(
             verify(SECRET, Some("1531420618"), Some(&sig), BODY, NOW + 360),
+            Err(SignatureError::Stale)
+        );
+        // Found by the `slack_payload` fuzz target: this overflowed `now - ts`.
+        assert_eq!(
+            verify(SECRET, Some("-9223372036854775808"), Some(&sig), BODY, NOW),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify(SECRET, Some("9223372036854775807"), Some(&sig), BODY, -NOW),
             Err(SignatureError::Stale)
         );
         assert_eq!(
