@@ -30,6 +30,18 @@ pub fn intents() -> GatewayIntents {
     GatewayIntents::GUILDS | GatewayIntents::GUILD_MEMBERS
 }
 
+/// Nothing cached: the adapter reads what it needs (owner, channels) from GUILD_CREATE itself
+/// into its `Directory`; a cached copy of a 10,000-member guild cost 4 MiB resident and 9 MiB
+/// at the peak (BENCHMARKS.md).
+fn cache_settings() -> serenity::cache::Settings {
+    let mut settings = serenity::cache::Settings::default();
+    settings.cache_guilds = false;
+    settings.cache_channels = false;
+    settings.cache_users = false;
+    settings.max_messages = 0;
+    settings
+}
+
 /// The bot: its gateway client and the messenger that shares its view of the guilds.
 pub struct DiscordBot {
     pub client: Client,
@@ -70,6 +82,7 @@ impl DiscordBot {
             mirrors: scheduled::Mirrors::default(),
         });
         let client = serenity::all::ClientBuilder::new_with_http(http.build(), intents())
+            .cache_settings(cache_settings())
             .event_handler(Handler(app.clone()))
             .await?;
         Ok(DiscordBot {

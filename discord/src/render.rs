@@ -67,7 +67,8 @@ pub fn attachment(reply: &Reply) -> Option<CreateAttachment> {
     reply
         .attachment
         .as_ref()
-        .map(|a| CreateAttachment::bytes(a.content.clone().into_bytes(), a.filename.clone()))
+        // The file's bytes: a `;base64` chart is decoded, so Discord shows a PNG.
+        .map(|a| CreateAttachment::bytes(a.bytes(), a.filename.clone()))
 }
 
 /// The modal for a form: its custom id is the command the answers complete, each input's is
@@ -124,5 +125,27 @@ mod tests {
         let rows = serde_json::to_value(components(&reply)).unwrap();
         assert_eq!(rows.as_array().unwrap().len(), 2, "5 + 2 buttons");
         assert_eq!(rows[1]["components"][1]["custom_id"], "v1.ap.6");
+    }
+
+    #[test]
+    fn a_base64_chart_is_uploaded_as_its_bytes_and_text_as_is() {
+        let png = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0xff];
+        let mut reply = Reply::text(Locale::Ja, "stats");
+        reply.attachment = Some(bot_core::reply::Attachment {
+            filename: "stats.png".into(),
+            content_type: "image/png;base64".into(),
+            content: bot_core::chart::base64(&png),
+        });
+        let file = attachment(&reply).unwrap();
+        assert_eq!(
+            (file.filename.as_str(), &file.data[..]),
+            ("stats.png", &png[..])
+        );
+        reply.attachment = Some(bot_core::reply::Attachment {
+            filename: "mydata.json".into(),
+            content_type: "application/json".into(),
+            content: "{\"a\":1}".into(),
+        });
+        assert_eq!(attachment(&reply).unwrap().data, b"{\"a\":1}");
     }
 }

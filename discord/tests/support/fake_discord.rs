@@ -67,6 +67,11 @@ struct Http {
 
 impl FakeDiscord {
     pub async fn start() -> FakeDiscord {
+        FakeDiscord::start_with_guild(guild_payload()).await
+    }
+
+    /// With another GUILD_CREATE payload (the benchmark's guild of 10,000 members).
+    pub async fn start_with_guild(guild: Value) -> FakeDiscord {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let changed = Arc::new(Notify::new());
         let ids = Arc::new(AtomicU64::new(1_000));
@@ -74,7 +79,14 @@ impl FakeDiscord {
         let gateway_url = format!("ws://{}", ws.local_addr().unwrap());
         let (events, rx) = mpsc::unbounded_channel();
         let identified = Arc::new(Notify::new());
-        tokio::spawn(gateway(ws, rx, gateway_url.clone(), identified.clone()));
+        let guild = Arc::new(guild);
+        tokio::spawn(gateway(
+            ws,
+            rx,
+            gateway_url.clone(),
+            identified.clone(),
+            guild,
+        ));
         let http = Http {
             inner: inner.clone(),
             changed: changed.clone(),
@@ -154,6 +166,32 @@ impl FakeDiscord {
             }
             let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
         }
+    }
+
+    /// How long after being pushed interaction `id` got its final answer: the edit of the
+    /// original response, or the follow-up that replaced it; for an answer given in the
+    /// callback itself (no defer), the callback.
+    pub fn completion_delay(&self, id: &str) -> Option<Duration> {
+        let inner = self.inner.lock().unwrap();
+        let pushed = *inner.pushed.get(id)?;
+        let token = format!("/itoken-{id}");
+        let callback = format!("/interactions/{id}/");
+        let mut deferred = false;
+        for c in &inner.calls {
+            if c.path.contains(&callback) {
+                // Types 5 and 6 acknowledge now and answer later.
+                deferred = matches!(c.body["type"].as_u64(), Some(5 | 6));
+                if !deferred {
+                    return Some(c.at - pushed);
+                }
+            } else if deferred
+                && c.path.contains(&token)
+                && (c.method == "PATCH" || c.method == "POST")
+            {
+                return Some(c.at - pushed);
+            }
+        }
+        None
     }
 
     /// How long after being pushed interaction `id` got its callback.
@@ -279,6 +317,7 @@ async fn gateway(
     events: mpsc::UnboundedReceiver<(String, Value)>,
     url: String,
     identified: Arc<Notify>,
+    guild: Arc<Value>,
 ) {
     let events = Arc::new(tokio::sync::Mutex::new(events));
     loop {
@@ -288,6 +327,7 @@ async fn gateway(
         let events = events.clone();
         let url = url.clone();
         let identified = identified.clone();
+        let guild = guild.clone();
         tokio::spawn(async move {
             let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
                 return;
@@ -321,7 +361,7 @@ async fn gateway(
                                 seq += 1;
                                 let _ = ws.send(send(json!({ "op": 0, "t": "READY", "s": seq, "d": ready_payload(&url) }))).await;
                                 seq += 1;
-                                let _ = ws.send(send(json!({ "op": 0, "t": "GUILD_CREATE", "s": seq, "d": guild_payload() }))).await;
+                                let _ = ws.send(send(json!({ "op": 0, "t": "GUILD_CREATE", "s": seq, "d": *guild }))).await;
                                 ready = true;
                                 identified.notify_waiters();
                                 identified.notify_one();
@@ -467,6 +507,25 @@ pub fn guild_payload() -> Value {
     })
 }
 
+/// The guild with `n` members in GUILD_CREATE, as Discord sends a guild at or under the
+/// bot's `large_threshold` (or every member's chunk folded in): the most the bot can be
+/// told about at once.
+pub fn guild_with_members(n: u64) -> Value {
+    let mut guild = guild_payload();
+    let members: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut m = member(710_000_000_000_000_000 + i, &format!("alum{i}"), "0", false);
+            // GUILD_CREATE's members carry no channel permissions (interactions' do).
+            m.as_object_mut().unwrap().remove("permissions");
+            m
+        })
+        .collect();
+    guild["member_count"] = json!(n);
+    guild["large"] = json!(n > 250);
+    guild["members"] = Value::Array(members);
+    guild
+}
+
 /// A guild member as interactions carry it; `permissions` are the member's in the channel.
 pub fn member(id: u64, name: &str, permissions: &str, pending: bool) -> Value {
     json!({
@@ -607,6 +666,11 @@ mod shapes {
     fn every_payload_parses_as_serenity_models() {
         serde_json::from_value::<Ready>(ready_payload("ws://x")).unwrap();
         serde_json::from_value::<Guild>(guild_payload()).unwrap();
+        let big = serde_json::from_value::<Guild>(guild_with_members(300)).unwrap();
+        assert_eq!(
+            (big.members.len(), big.member_count, big.large),
+            (300, 300, true)
+        );
         let created = json!({
             "name": "x", "scheduled_start_time": "2026-12-18T10:00:00+00:00",
             "scheduled_end_time": "2026-12-18T12:00:00+00:00", "entity_metadata": { "location": "y" },
