@@ -5,12 +5,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bot_core::command::Command;
+use bot_core::command::admin::Admin;
 use bot_core::domain::{Identity, Platform};
 use bot_core::i18n::Locale;
 use bot_core::reply::Reply;
 use bot_core::service::{Actor, Core};
 use serenity::all::{
-    ActionRowComponent, CommandInteraction, ComponentInteraction, Context,
+    ActionRowComponent, Attachment, CommandInteraction, ComponentInteraction, Context,
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, EditInteractionResponse, EventHandler, Guild, GuildId,
     GuildMemberUpdateEvent, Interaction, Member, ModalInteraction, Permissions, Ready, User,
@@ -26,6 +28,8 @@ use crate::scheduled::{self, Mirrors};
 /// A button press is answered inline when the core is this quick (so a form can still open
 /// as a modal); past it the press is acknowledged and answered by a follow-up.
 const INLINE_BUDGET: Duration = Duration::from_millis(2000);
+/// The largest roster downloaded (100,000 rows of HR's CSV are a few MiB).
+const MAX_ROSTER_BYTES: u32 = 16 * 1024 * 1024;
 /// Discord shows at most 25 suggestions.
 const AUTOCOMPLETE_CHOICES: usize = 25;
 
@@ -199,7 +203,10 @@ impl DiscordApp {
             tracing::warn!(error = %e, "deferring a command");
             return;
         }
-        let reply = self.core.handle_text(&actor, &line).await;
+        let reply = match cmd.data.resolved.attachments.values().next() {
+            Some(file) => self.with_file(&actor, &line, file).await,
+            None => self.core.handle_text(&actor, &line).await,
+        };
         finish_deferred(ctx, &cmd, &reply).await;
         if let (Some(guild), Some(change), false) =
             (cmd.guild_id, scheduled::change(&line), reply.error)
@@ -211,6 +218,30 @@ impl DiscordApp {
                 self.sync_role(&ctx.http, guild, user).await;
             }
         }
+    }
+
+    /// `/admin import` with its attached CSV: the file's bytes go to the core with the
+    /// command (a line cannot carry them). Any other command ignores an attachment.
+    async fn with_file(&self, actor: &Actor, line: &str, file: &Attachment) -> Reply {
+        let Ok(Command::Admin(Admin::Import { skip_bad, .. })) = bot_core::command::parse(line)
+        else {
+            return self.core.handle_text(actor, line).await;
+        };
+        // Without the bytes the core answers "attach the roster as a CSV file".
+        let csv = if file.size > MAX_ROSTER_BYTES {
+            tracing::warn!(size = file.size, "roster file too large; not downloaded");
+            None
+        } else {
+            match download(&file.url).await {
+                Ok(bytes) => Some(bytes),
+                Err(e) => {
+                    tracing::warn!(error = %e.without_url(), "downloading the attached roster");
+                    None
+                }
+            }
+        };
+        let command = Command::Admin(Admin::Import { csv, skip_bad });
+        self.core.handle(actor, command).await
     }
 
     async fn component(&self, ctx: &Context, press: ComponentInteraction) {
@@ -338,6 +369,16 @@ impl DiscordApp {
             }
         }
     }
+}
+
+/// A file from Discord's CDN. (serenity's `Attachment::download` would hand back an error
+/// page's body as the file.)
+async fn download(url: &str) -> Result<Vec<u8>, reqwest::Error> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let response = client.get(url).send().await?.error_for_status()?;
+    Ok(response.bytes().await?.to_vec())
 }
 
 /// The form's command with each answer appended as `key:"value"`: the same grammar as typing.

@@ -18,6 +18,8 @@ pub enum Kind {
     User,
     Channel,
     Role,
+    /// A file; not written into the line (the adapter hands its bytes to the core).
+    Attachment,
     Choice(&'static [&'static str]),
 }
 
@@ -482,6 +484,50 @@ pub const COMMANDS: &[Top] = &[
             ),
         ],
     },
+    Top {
+        name: "admin",
+        ja: "管理",
+        en_desc: "HR tools (admins)",
+        ja_desc: "人事向けツール（管理者）",
+        subs: &[
+            sub(
+                "purpose",
+                "利用目的",
+                "The stated purpose members agree to",
+                "メンバーが同意する利用目的",
+                &[key("text", T)],
+            ),
+            sub(
+                "audit",
+                "監査ログ",
+                "Who exported, imported, broadcast",
+                "書き出し・取込・一斉送信の記録",
+                &[key("page", I)],
+            ),
+            sub(
+                "import",
+                "名簿取込",
+                "Import HR's roster (CSV)",
+                "退職者名簿（CSV）を取り込む",
+                &[need("file", Kind::Attachment), key("skip_bad", YES_NO)],
+            ),
+            sub(
+                "export",
+                "書き出し",
+                "Members as a CSV file",
+                "メンバーを CSV で書き出す",
+                &[],
+            ),
+            sub("stats", "統計", "Figures and a chart", "統計とグラフ", &[]),
+            sub(
+                "broadcast",
+                "一斉送信",
+                "A DM to a saved segment",
+                "保存したセグメントへ一斉 DM",
+                &[need("segment", T), need("message", T)],
+            ),
+        ],
+    },
 ];
 
 /// The registration payloads, with Japanese names and descriptions.
@@ -515,6 +561,7 @@ fn option_definition(opt: &Opt) -> CreateCommandOption {
         Kind::User => CommandOptionType::User,
         Kind::Channel => CommandOptionType::Channel,
         Kind::Role => CommandOptionType::Role,
+        Kind::Attachment => CommandOptionType::Attachment,
     };
     let (en, ja) = describe(opt.name);
     let mut option = CreateCommandOption::new(kind, opt.name, en)
@@ -570,6 +617,12 @@ fn describe(key: &str) -> (&'static str, &'static str) {
         ),
         "why" => ("Why you want to meet", "紹介してほしい理由"),
         "until" => ("Date, e.g. 2027-01-31", "日付（例: 2027-01-31）"),
+        "text" => ("Text", "本文"),
+        "file" => ("The roster as a CSV file", "名簿の CSV ファイル"),
+        "skip_bad" => ("Import the good rows anyway", "不正な行を飛ばして取り込む"),
+        "segment" => ("A saved segment", "保存したセグメント"),
+        "message" => ("Message", "メッセージ"),
+        "page" => ("Page", "ページ"),
         "member_role" => (
             "Role approved members get (instead of DISCORD_MEMBER_ROLE)",
             "承認済みメンバーに付与するロール",

@@ -37,7 +37,8 @@ impl Screening {
 }
 
 /// Which members a command or button may have changed the standing of: approve / reject /
-/// leave name them (or the asker); anything else changes no one's.
+/// leave name them (or the asker), and a join may be approved at once (a roster match);
+/// anything else changes no one's.
 pub fn touched_by_line(line: &str, asker: UserId) -> Vec<UserId> {
     let mut words = line.split_whitespace().skip(1);
     match words.next() {
@@ -49,7 +50,7 @@ pub fn touched_by_line(line: &str, asker: UserId) -> Vec<UserId> {
             .map(UserId::new)
             .take(1)
             .collect(),
-        Some("leave") => vec![asker],
+        Some("leave" | "join") => vec![asker],
         _ => Vec::new(),
     }
 }
@@ -152,6 +153,7 @@ mod tests {
             vec![UserId::new(42)]
         );
         assert_eq!(touched_by_line("/alumni leave", asker), vec![asker]);
+        assert_eq!(touched_by_line("/alumni join name:x", asker), vec![asker]);
         assert!(touched_by_line("/alumni search <@42>", asker).is_empty());
     }
 }

@@ -29,7 +29,7 @@ async fn commands_are_registered_in_the_guild_with_japanese_names() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["alumni", "event", "intro", "coffee"]);
+    assert_eq!(names, ["alumni", "event", "intro", "coffee", "admin"]);
     let alumni = &commands[0];
     assert_eq!(alumni["name_localizations"]["ja"], "アルムナイ");
     assert!(
@@ -677,5 +677,64 @@ async fn setup_member_role(rig: Rig) {
     let id = rig.slash(&aiko(), "en-US", "alumni", "leave", json!([]));
     rig.answer(&id).await;
     rig.fake.wait_for("DELETE", &role_path, 1).await;
+    rig.finish().await;
+}
+
+#[tokio::test]
+async fn admin_import_hands_the_attached_csv_to_the_core() {
+    let rig = Rig::start("dc_import").await;
+    let role_path = format!("/guilds/{GUILD}/members/{AIKO}/roles/{MEMBER_ROLE}");
+
+    // A file the CDN no longer serves: the error page is not taken for the roster.
+    let mut gone = rig.fake.attach("roster.csv", "text/csv", b"name\nAiko\n");
+    gone["url"] = json!(format!("{}/attachments/{GUILD}/1/gone", rig.fake.base));
+    let id = rig.slash_with_file(&admin(), "admin", "import", "file", &gone, vec![]);
+    let (refused, ephemeral) = rig.answer(&id).await;
+    assert!(
+        ephemeral && all_text(&refused).contains("Attach the roster"),
+        "{refused:#}"
+    );
+
+    // A file with a bad row: every bad line named, nothing imported.
+    let bad = rig.fake.attach(
+        "roster.csv",
+        "text/csv",
+        b"name,handle,left\nAiko Tanaka,aiko,2021\nBen,ben,20211\n",
+    );
+    let id = rig.slash_with_file(&admin(), "admin", "import", "file", &bad, vec![]);
+    let (refused, ephemeral) = rig.answer(&id).await;
+    assert!(ephemeral, "{refused:#}");
+    assert!(
+        all_text(&refused).contains("Nothing was imported") && all_text(&refused).contains("3"),
+        "{refused:#}"
+    );
+
+    // HR's Japanese CSV: imported, and aiko (her Discord username is on it) is approved the
+    // moment she joins, and gets the member role.
+    let roster = "名前,ハンドル,退職\n田中 愛子,aiko,2021\n";
+    let good = rig
+        .fake
+        .attach("退職者名簿.csv", "text/csv", roster.as_bytes());
+    let id = rig.slash_with_file(&admin(), "admin", "import", "file", &good, vec![]);
+    let (imported, ephemeral) = rig.answer(&id).await;
+    assert!(
+        ephemeral && all_text(&imported).contains("Imported 1"),
+        "{imported:#}"
+    );
+    assert_eq!(rig.fake.calls_to("GET", "/attachments/").len(), 3);
+
+    let id = rig.slash(
+        &aiko(),
+        "en-US",
+        "alumni",
+        "join",
+        json!([{ "name": "name", "type": 3, "value": "田中 愛子" }]),
+    );
+    rig.answer(&id).await;
+    assert!(
+        rig.member(AIKO).await.is_some_and(|m| m.is_approved()),
+        "pre-verified by the roster"
+    );
+    rig.fake.wait_for("PUT", &role_path, 1).await;
     rig.finish().await;
 }

@@ -44,6 +44,8 @@ struct Inner {
     nonces: HashMap<(String, String), Value>,
     /// When each interaction was pushed, by id (to measure the answer's delay).
     pushed: HashMap<String, Instant>,
+    /// Files users attached (the CDN), by path.
+    files: HashMap<String, Vec<u8>>,
 }
 
 pub struct FakeDiscord {
@@ -124,6 +126,28 @@ impl FakeDiscord {
 
     pub fn next_id(&self) -> u64 {
         self.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A file a user attached to an interaction, served like Discord's CDN; returns the
+    /// attachment object for the interaction's `data.resolved.attachments`.
+    pub fn attach(&self, filename: &str, content_type: &str, bytes: &[u8]) -> Value {
+        let id = self.next_id();
+        // Discord's URL ends with the (percent-encoded) file name; the id is enough here.
+        let path = format!("/attachments/{GUILD}/{id}/file");
+        self.inner
+            .lock()
+            .unwrap()
+            .files
+            .insert(path.clone(), bytes.to_vec());
+        json!({
+            "id": id.to_string(),
+            "filename": filename,
+            "size": bytes.len(),
+            "url": format!("{}{path}", self.base),
+            "proxy_url": format!("{}{path}", self.base),
+            "content_type": content_type,
+            "ephemeral": true,
+        })
     }
 
     /// The next `times` requests whose path starts with `prefix` get a 429.
@@ -231,6 +255,11 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
         }
     };
     http.changed.notify_waiters();
+    if method == Method::GET
+        && let Some(file) = http.inner.lock().unwrap().files.get(&path).cloned()
+    {
+        return (StatusCode::OK, file).into_response();
+    }
     if throttled {
         return (
             StatusCode::TOO_MANY_REQUESTS,

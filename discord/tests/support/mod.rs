@@ -144,6 +144,27 @@ impl Rig {
         id.to_string()
     }
 
+    /// Push a slash command with a file option: `file` is an object from
+    /// [`FakeDiscord::attach`], passed as option `option`.
+    pub fn slash_with_file(
+        &self,
+        who: &Value,
+        command: &str,
+        sub: &str,
+        option: &str,
+        file: &Value,
+        mut options: Vec<Value>,
+    ) -> String {
+        let id = self.fake.next_id();
+        let file_id = file["id"].as_str().unwrap().to_owned();
+        options.push(serde_json::json!({ "name": option, "type": 11, "value": file_id }));
+        let mut payload = slash(id, who, "en-US", command, sub, Value::Array(options));
+        payload["data"]["resolved"] =
+            serde_json::json!({ "attachments": { file_id.clone(): file } });
+        self.fake.dispatch("INTERACTION_CREATE", payload);
+        id.to_string()
+    }
+
     pub fn press(&self, who: &Value, locale: &str, custom_id: &str) -> String {
         let id = self.fake.next_id();
         self.fake
