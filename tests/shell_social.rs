@@ -95,9 +95,17 @@ fn social_transcript_on_sqlite() {
     check_rounds(&out);
 
     // "Did you meet?" answers are counted: alice answers her first check-in.
+    // One message block at a time (deliveries to different people may come in any order),
+    // addressed to alice alone or to a group with her.
     let checkin = out
-        .split(">> to @alice\n")
-        .find(|b| b.contains("Did you meet your coffee-chat group?"))
+        .split(">> to ")
+        .skip(1)
+        .find(|b| {
+            b.lines()
+                .next()
+                .is_some_and(|to| to.split(", ").any(|n| n == "@alice"))
+                && b.contains("Did you meet your coffee-chat group?")
+        })
         .expect("alice got a check-in");
     let button = checkin
         .lines()

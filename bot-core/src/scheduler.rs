@@ -2,6 +2,7 @@
 //! retries with backoff (honouring Retry-After), skips what is no longer worth sending, and
 //! sleeps until the next due job or a wake-up. Time comes from the `Clock`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,10 @@ use crate::store::Store;
 /// How long a claimed job is ours before another worker may take it over.
 pub const DEFAULT_LEASE: TimeDelta = TimeDelta::seconds(60);
 const BATCH: u32 = 32;
+/// Deliveries in flight at once. A platform is tens of milliseconds away: one at a time, a
+/// reminder's fan-out would reach a fraction of the platform's rate limit (BENCHMARKS.md,
+/// fan-out); the messengers' limiters keep the total within it.
+const CONCURRENCY: usize = 8;
 /// Attempts before a job is marked failed.
 pub const MAX_ATTEMPTS: i32 = 8;
 /// Longest idle sleep, a safety net should a wake-up be missed (another instance's write).
@@ -32,6 +37,27 @@ pub struct RunStats {
     pub retried: usize,
     pub skipped: usize,
     pub failed: usize,
+}
+
+impl RunStats {
+    fn add(&mut self, s: RunStats) {
+        self.delivered += s.delivered;
+        self.expanded += s.expanded;
+        self.retried += s.retried;
+        self.skipped += s.skipped;
+        self.failed += s.failed;
+    }
+}
+
+/// Jobs that must run one after another: messages to one conversation keep their order (and
+/// an edit follows its post). Everything else may run side by side.
+fn lane(job: &Job) -> String {
+    match &job.payload {
+        Payload::Notify { to, .. } | Payload::Update { to, .. } => {
+            format!("{}:{to:?}", job.community_id)
+        }
+        _ => format!("job:{}", job.id),
+    }
 }
 
 pub struct Scheduler {
@@ -69,12 +95,7 @@ impl Scheduler {
     pub async fn run_until_idle(&self) -> Result<RunStats, StoreError> {
         let mut total = RunStats::default();
         loop {
-            let s = self.run_due().await?;
-            total.delivered += s.delivered;
-            total.expanded += s.expanded;
-            total.retried += s.retried;
-            total.skipped += s.skipped;
-            total.failed += s.failed;
+            total.add(self.run_due().await?);
             match self.store.next_wake().await? {
                 None => return Ok(total),
                 Some(at) => {
@@ -103,8 +124,30 @@ impl Scheduler {
                 }
                 return Ok(stats);
             }
+            // Lanes in claim order, dealt round-robin to CONCURRENCY runners.
+            let mut lanes: Vec<Vec<Job>> = Vec::new();
+            let mut by_key: HashMap<String, usize> = HashMap::new();
             for job in jobs {
-                self.run_one(job, &mut stats).await?;
+                let at = *by_key.entry(lane(&job)).or_insert_with(|| {
+                    lanes.push(Vec::new());
+                    lanes.len() - 1
+                });
+                lanes[at].push(job);
+            }
+            let mut runners: Vec<Vec<Job>> = (0..CONCURRENCY).map(|_| Vec::new()).collect();
+            for (i, lane) in lanes.into_iter().enumerate() {
+                runners[i % CONCURRENCY].extend(lane);
+            }
+            let done = futures_util::future::join_all(runners.into_iter().map(|jobs| async {
+                let mut stats = RunStats::default();
+                for job in jobs {
+                    self.run_one(job, &mut stats).await?;
+                }
+                Ok::<_, StoreError>(stats)
+            }))
+            .await;
+            for runner in done {
+                stats.add(runner?);
             }
         }
     }
