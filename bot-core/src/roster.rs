@@ -259,7 +259,7 @@ fn row(
             Column::Handle => {
                 // `@ ann` is `ann`; a lone `@` is no handle (as an empty one it made every
                 // such row the same person, so the second was refused as a duplicate).
-                let handle = cell.trim_start_matches('@').trim();
+                let handle = cell.trim_start_matches(|c: char| c == '@' || c.is_whitespace());
                 r.handle = (!handle.is_empty()).then(|| handle.to_owned());
             }
             Column::Department => r.department = text,
@@ -414,10 +414,10 @@ mod tests {
     /// Found by the `csv_import` fuzz target.
     #[test]
     fn a_lone_at_sign_is_no_handle_and_spaces_after_it_are_dropped() {
-        let p = parse("name,handle\nAnn,@\nBob,\"@\"\nCy,@ cy\n".as_bytes());
+        let p = parse("name,handle\nAnn,@\nBob,\"@\"\nCy,@ cy\nDee,@ @dee\n".as_bytes());
         assert_eq!(p.errors, vec![]);
         let handles: Vec<Option<&str>> = p.rows.iter().map(|r| r.handle.as_deref()).collect();
-        assert_eq!(handles, vec![None, None, Some("cy")]);
+        assert_eq!(handles, vec![None, None, Some("cy"), Some("dee")]);
     }
 
     #[test]
