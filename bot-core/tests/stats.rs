@@ -123,7 +123,12 @@ async fn stats(store: Arc<dyn Store>, raw: Raw, save_to: Option<&str>) {
     let png = file.bytes();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     assert!(png.len() > 5_000, "a drawn chart, not an empty image");
+    // Kept for a look by hand; the target directory may be elsewhere (CARGO_TARGET_DIR).
     if let Some(path) = save_to {
+        let path = std::path::Path::new(path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
         std::fs::write(path, &png).unwrap();
     }
     // Members cannot see them.
