@@ -179,6 +179,7 @@ contract! {
     search_full_name_without_space => check_search_full_name_without_space;
     search_counts_up_to_the_limit_then_pages_newest_first => check_search_count_limit;
     search_never_finds_a_member_by_a_year_they_hide => check_search_hidden_years;
+    search_leaves_out_excluded_members_and_keeps_pages_full => check_search_exclude;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1119,6 +1120,51 @@ async fn check_search(store: &dyn Store, _raw: &Raw) {
 }
 
 /// The search entry follows profile edits and role changes.
+async fn check_search_exclude(store: &dyn Store, _raw: &Raw) {
+    let c = community(store, "guild").await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let p = Profile {
+            name: format!("Dev {i:02}"),
+            skills: vec!["Rust".into()],
+            ..Profile::default()
+        };
+        ids.push(
+            add(store, c, &format!("u{i}"), MemberStatus::Approved, p)
+                .await
+                .id,
+        );
+    }
+    // The two newest (who would head the page) blocked the searcher.
+    let q = SearchQuery {
+        text: "rust".into(),
+        exclude: vec![ids[11], ids[10]],
+        ..SearchQuery::default()
+    };
+    for q in [
+        q.clone(),
+        SearchQuery {
+            text: String::new(),
+            ..q
+        },
+    ] {
+        let page = store.search(c, &q, 10, 0).await.unwrap();
+        let names: Vec<String> = page
+            .members
+            .iter()
+            .map(|m| m.profile.name.clone())
+            .collect();
+        assert_eq!(page.total, 10, "{q:?}: {names:?}");
+        assert!(page.total_exact);
+        assert_eq!(names.len(), 10, "a full page: {names:?}");
+        assert_eq!(names[0], "Dev 09");
+        assert!(
+            !names.iter().any(|n| n == "Dev 11" || n == "Dev 10"),
+            "{names:?}"
+        );
+    }
+}
+
 async fn check_search_hidden_years(store: &dyn Store, _raw: &Raw) {
     let c = community(store, "guild").await;
     let profile = |name: &str| Profile {

@@ -102,21 +102,21 @@ impl Core {
     ) -> Result<Reply, CoreError> {
         let me = ctx.approved()?;
         let offset = (page - 1) * PAGE_SIZE;
-        let mut found = self
-            .store
-            .search(ctx.community.id, query, PAGE_SIZE, offset)
-            .await?;
-        // Members who blocked the searcher are not there for them (and never told).
+        // Members who blocked the searcher are not there for them (and never told): left out
+        // by the store, so pages stay full and the count exact.
         let blocks = self.store.blocks(ctx.community.id).await?;
-        let before = found.members.len();
-        found.members.retain(|m| {
-            !blocks
+        let query = SearchQuery {
+            exclude: blocks
                 .iter()
-                .any(|(blocker, blocked)| *blocker == m.id && *blocked == me.id)
-        });
-        found.total = found
-            .total
-            .saturating_sub((before - found.members.len()) as u64);
+                .filter(|(_, blocked)| *blocked == me.id)
+                .map(|(blocker, _)| *blocker)
+                .collect(),
+            ..query.clone()
+        };
+        let found = self
+            .store
+            .search(ctx.community.id, &query, PAGE_SIZE, offset)
+            .await?;
         if found.members.is_empty() {
             return Ok(ctx.reply("search.none", &[]).private());
         }

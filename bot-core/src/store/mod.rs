@@ -76,6 +76,9 @@ pub struct SearchQuery {
     /// Inclusive year ranges.
     pub left: Option<(i32, i32)>,
     pub joined: Option<(i32, i32)>,
+    /// Members left out (those who blocked the searcher): not found, not counted, so pages
+    /// stay full and the total is exact.
+    pub exclude: Vec<MemberId>,
 }
 
 impl SearchQuery {

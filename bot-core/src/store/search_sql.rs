@@ -36,11 +36,14 @@ impl Majority {
     }
 }
 
-/// The inclusive year ranges of a query, as SQL conditions on `m`. A member who hides a year
-/// is never found by a range over it: the filter would reveal it.
+/// The inclusive year ranges of a query, as SQL conditions on `m`, and the members it leaves
+/// out. A member who hides a year is never found by a range over it: the filter would reveal
+/// it.
 pub(super) struct Years {
     /// (column, the profile field that hides it, from, to)
     pub bounds: Vec<(&'static str, &'static str, i32, i32)>,
+    /// Ids written into the SQL as numbers (no parameters, so the numbering stays the years').
+    exclude: Vec<i64>,
 }
 
 impl Years {
@@ -52,7 +55,10 @@ impl Years {
         if let Some((from, to)) = query.joined {
             bounds.push(("m.joined_year", "joined", from, to));
         }
-        Years { bounds }
+        Years {
+            bounds,
+            exclude: query.exclude.clone(),
+        }
     }
 
     /// ` AND m.left_year BETWEEN $n AND $n+1 …` from parameter `first` on; `walk` keeps them
@@ -67,6 +73,10 @@ impl Years {
                 n + 1,
                 visible_year(field)
             ));
+        }
+        if !self.exclude.is_empty() {
+            let ids: Vec<String> = self.exclude.iter().map(i64::to_string).collect();
+            sql.push_str(&format!(" AND m.id NOT IN ({})", ids.join(", ")));
         }
         sql
     }

@@ -144,7 +144,8 @@ impl TermIndex {
             Some((from, to)) => value.is_some_and(|v| (from..=to).contains(&v)),
         };
         let matches = |id: &Slot| {
-            tests.iter().all(|l| l.binary_search(id).is_ok())
+            !query.exclude.contains(&i64::from(*id))
+                && tests.iter().all(|l| l.binary_search(id).is_ok())
                 && self.years.get(id).is_some_and(|&(joined, left)| {
                     in_range(joined, query.joined) && in_range(left, query.left)
                 })
