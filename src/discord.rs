@@ -57,7 +57,7 @@ pub async fn run(
     discord: DiscordConfig,
     slack: Option<SlackConfig>,
 ) -> Result<()> {
-    let store = db::open(&config.database_url).await?;
+    let store = db::open_serving(&config.database_url).await?;
     let core = Arc::new(core(config, store.clone(), Arc::new(SystemClock)));
     let bot = DiscordBot::new(core.clone(), discord)
         .await

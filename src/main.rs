@@ -164,7 +164,7 @@ fn core(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Core {
 }
 
 async fn run_shell(config: &Config, user: Option<String>) -> Result<()> {
-    let store = db::open(&config.database_url).await?;
+    let store = db::open_serving(&config.database_url).await?;
     let clock = Arc::new(OffsetClock::new());
     let core = Arc::new(core(config, store, clock.clone()));
     let user = user

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::{core, db};
 
 pub async fn run(config: &Config, slack: SlackConfig) -> Result<()> {
-    let store = db::open(&config.database_url).await?;
+    let store = db::open_serving(&config.database_url).await?;
     let core = Arc::new(core(config, store.clone(), Arc::new(SystemClock)));
     let api = Arc::new(SlackApi::new(&slack.api_url).context("Slack Web API client")?);
 

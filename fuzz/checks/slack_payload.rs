@@ -114,7 +114,7 @@ fn view_submission(view: &Value) {
 /// bot writes (plain words, grammar keys); Slack echoes those back, it does not invent them.
 fn answers_round_trip(view: &Value, command: &str, line: &str, keys: &[String]) {
     let plain_command = !command.contains(['"', '“', '”', '\\', '<', ':', '：']);
-    if !plain_command || !keys.iter().all(|k| grammar_key(k)) {
+    if !plain_command || !keys.iter().all(|k| lexer::is_key(k)) {
         return;
     }
     let Ok(head) = lexer::tokenize(command) else {
@@ -133,16 +133,6 @@ fn answers_round_trip(view: &Value, command: &str, line: &str, keys: &[String]) 
     let tokens = lexer::tokenize(line).unwrap_or_else(|e| panic!("{line:?}: {}", e.key));
     assert_eq!(&tokens[..head.len()], &head[..], "{line:?}");
     assert_eq!(tokens[head.len()..], expected[..], "{line:?}");
-}
-
-/// What the lexer takes as a `key:` (its `is_key`).
-fn grammar_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 20
-        && key.starts_with(|c: char| c.is_ascii_alphabetic())
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && key != "http"
-        && key != "https"
 }
 
 fn event_body(body: &[u8]) {

@@ -92,7 +92,7 @@ fn bare(word: String) -> Token {
 }
 
 /// Keys are lowercase ASCII words (`open_to`, `name`); `10:00` or `https:` in free text are not.
-fn is_key(key: &str) -> bool {
+pub fn is_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 20
         && key.starts_with(|c: char| c.is_ascii_alphabetic())

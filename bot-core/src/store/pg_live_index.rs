@@ -199,7 +199,7 @@ async fn load(pool: &PgPool, community: CommunityId) -> StoreResult<Option<Live>
         let Some(last) = rows.last() else { break };
         after = last.try_get(0)?;
         for row in &rows {
-            let Some(doc) = doc_of(row)? else {
+            let Some(doc) = doc_at(row, 0, 1)? else {
                 return Ok(None);
             };
             index.upsert(doc);
@@ -259,11 +259,6 @@ async fn catch_up(pool: &PgPool, community: CommunityId, live: &mut Live) -> Sto
     live.watermark = rows[0].try_get(0)?;
     live.refreshed = Instant::now();
     Ok(true)
-}
-
-/// A loaded row (`id, search, joined_year, left_year`) as a document.
-fn doc_of(row: &PgRow) -> StoreResult<Option<Doc<'_>>> {
-    doc_at(row, 0, 1)
 }
 
 /// The document whose id is in column `id` and whose search text and years start at column
