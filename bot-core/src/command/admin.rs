@@ -35,46 +35,17 @@ pub enum Admin {
     },
 }
 
-pub const SUBCOMMANDS: &[&str] = &[
-    "purpose",
-    "audit",
-    "import",
-    "export",
-    "segment",
-    "broadcast",
-];
-
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
     let sub = match tokens.first() {
         Some(Token::Word(w)) => w.to_lowercase(),
-        _ => {
-            return Err(UserError::new("error.unknown_subcommand")
-                .arg("command", "/admin")
-                .arg("sub", "")
-                .arg("choices", SUBCOMMANDS.join(", "))
-                .usage("admin.purpose"));
-        }
+        _ => String::new(),
     };
+    let spec = super::spec::select("admin", &sub, tokens.get(1))?;
     tokens.remove(0);
     if sub == "segment" {
         return segment(tokens);
     }
-    let (usage, keys): (&'static str, &[&str]) = match sub.as_str() {
-        "purpose" => ("admin.purpose", &["text"]),
-        "audit" => ("admin.audit", &["page"]),
-        "import" => ("admin.import", &["skip_bad"]),
-        "export" => ("admin.export", &[]),
-        "broadcast" => ("admin.broadcast", &["segment", "message"]),
-        "stats" => ("admin.stats", &[]),
-        _ => {
-            return Err(UserError::new("error.unknown_subcommand")
-                .arg("command", "/admin")
-                .arg("sub", sub)
-                .arg("choices", SUBCOMMANDS.join(", "))
-                .usage("admin.purpose"));
-        }
-    };
-    let mut args = Args::new(usage, tokens, keys)?;
+    let mut args = Args::for_sub(spec, tokens)?;
     let command = match sub.as_str() {
         "purpose" => match args.take("text") {
             Some(t) => Admin::Purpose(Some(

@@ -2,49 +2,20 @@
 
 use super::args::{Args, MAX_BIO, MAX_NAME, MAX_TEXT};
 use super::lexer::Token;
-use super::{Alumni, CommunityPatch, FieldValue, ProfilePatch};
+use super::{Alumni, CommunityPatch, FieldValue, ProfilePatch, spec};
 use crate::domain::{Field, OpenTo, Role};
 use crate::error::UserError;
 use crate::i18n::Locale;
 use crate::store::SearchQuery;
-
-/// The subcommands, for help and error messages.
-pub const SUBCOMMANDS: &[&str] = &[
-    "join", "pending", "approve", "reject", "profile", "search", "role", "leave", "help", "setup",
-    "block", "unblock", "mydata", "agree", "notify",
-];
 
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
     let sub = match tokens.first() {
         Some(Token::Word(w)) => w.to_lowercase(),
         _ => return Ok(Alumni::Help(None)),
     };
+    let spec = spec::select("alumni", &sub, tokens.get(1))?;
     tokens.remove(0);
-    let usage = match sub.as_str() {
-        "join" => "alumni.join",
-        "pending" => "alumni.pending",
-        "approve" => "alumni.approve",
-        "reject" => "alumni.reject",
-        "profile" => "alumni.profile",
-        "search" => "alumni.search",
-        "role" => "alumni.role",
-        "leave" => "alumni.leave",
-        "help" => "alumni.help",
-        "setup" => "alumni.setup",
-        "block" => "alumni.block",
-        "unblock" => "alumni.unblock",
-        "mydata" => "alumni.mydata",
-        "agree" => "alumni.agree",
-        "notify" => "alumni.notify",
-        _ => {
-            return Err(UserError::new("error.unknown_subcommand")
-                .arg("command", "/alumni")
-                .arg("sub", sub)
-                .arg("choices", SUBCOMMANDS.join(", "))
-                .usage("alumni.help"));
-        }
-    };
-    let mut args = Args::new(usage, tokens, allowed_keys(&sub))?;
+    let mut args = Args::for_sub(spec, tokens)?;
     let command = match sub.as_str() {
         "join" => {
             let agree = match args.take("agree") {
@@ -99,67 +70,6 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
     };
     args.finish()?;
     Ok(command)
-}
-
-const PROFILE_KEYS: &[&str] = &[
-    "name",
-    "department",
-    "joined",
-    "left",
-    "company",
-    "title",
-    "industry",
-    "location",
-    "skills",
-    "interests",
-    "open_to",
-    "bio",
-    "locale",
-    "timezone",
-];
-
-const JOIN_KEYS: &[&str] = &[
-    "name",
-    "department",
-    "joined",
-    "left",
-    "company",
-    "title",
-    "industry",
-    "location",
-    "skills",
-    "interests",
-    "open_to",
-    "bio",
-    "locale",
-    "timezone",
-    "agree",
-];
-
-fn allowed_keys(sub: &str) -> &'static [&'static str] {
-    match sub {
-        "join" => JOIN_KEYS,
-        "profile" => PROFILE_KEYS,
-        "reject" => &["reason"],
-        "search" => &[
-            "skills", "industry", "open_to", "role", "left", "joined", "page",
-        ],
-        "role" => &["role"],
-        "leave" => &["delete"],
-        "setup" => &[
-            "name",
-            "approval",
-            "locale",
-            "timezone",
-            "intro_days",
-            "intro_limit",
-            "employee_intros",
-            "nudge_days",
-            "welcome_channel",
-            "member_role",
-        ],
-        _ => &[],
-    }
 }
 
 fn profile(args: &mut Args) -> Result<Alumni, UserError> {
@@ -425,8 +335,9 @@ mod tests {
 
     #[test]
     fn every_profile_field_is_an_allowed_key() {
+        let set = spec::sub("alumni", "profile-set").unwrap();
         for f in Field::ALL {
-            assert!(PROFILE_KEYS.contains(&f.as_str()), "{f}");
+            assert!(set.key(f.as_str()).is_some(), "{f}");
         }
     }
 

@@ -56,6 +56,12 @@ impl Args {
         Ok(args)
     }
 
+    /// The arguments of one subcommand of the spec: its usage, and only its keys.
+    pub fn for_sub(sub: &'static super::spec::Sub, tokens: Vec<Token>) -> Result<Args, UserError> {
+        let keys: Vec<&str> = sub.pair_keys().collect();
+        Args::new(sub.usage, tokens, &keys)
+    }
+
     pub fn err(&self, key: &'static str) -> UserError {
         UserError::new(key).usage(self.usage)
     }

@@ -9,17 +9,6 @@ use super::lexer::Token;
 use crate::error::UserError;
 use crate::{recurrence, time};
 
-pub const SUBCOMMANDS: &[&str] = &[
-    "create",
-    "list",
-    "show",
-    "edit",
-    "cancel",
-    "rsvp",
-    "attendees",
-    "ics",
-];
-
 /// Most reminders an event may have.
 pub const MAX_REMINDERS: usize = 5;
 
@@ -84,10 +73,6 @@ pub enum Event {
     Ics(i64),
 }
 
-const SPEC_KEYS: &[&str] = &[
-    "title", "at", "end", "tz", "duration", "where", "capacity", "remind", "repeat", "channel",
-];
-
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Event, UserError> {
     let sub = match tokens.first() {
         Some(Token::Word(w)) => w.to_lowercase(),
@@ -99,24 +84,8 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Event, UserError> {
     if sub == "create" && tokens.is_empty() {
         return Ok(Event::CreateForm);
     }
-    let (usage, allowed): (&'static str, &[&str]) = match sub.as_str() {
-        "create" => ("event.create", SPEC_KEYS),
-        "list" => ("event.list", &[]),
-        "show" => ("event.show", &[]),
-        "edit" => ("event.edit", SPEC_KEYS),
-        "cancel" => ("event.cancel", &["reason"]),
-        "rsvp" => ("event.rsvp", &[]),
-        "attendees" => ("event.attendees", &[]),
-        "ics" => ("event.ics", &[]),
-        _ => {
-            return Err(UserError::new("error.unknown_subcommand")
-                .arg("command", "/event")
-                .arg("sub", sub)
-                .arg("choices", SUBCOMMANDS.join(", "))
-                .usage("event.help"));
-        }
-    };
-    let mut args = Args::new(usage, tokens, allowed)?;
+    let sub_spec = super::spec::select("event", &sub, None)?;
+    let mut args = Args::for_sub(sub_spec, tokens)?;
     let event = match sub.as_str() {
         "create" => {
             let spec = spec(&mut args)?;

@@ -67,28 +67,14 @@ pub enum Job {
     Close(i64),
 }
 
-pub const SUBCOMMANDS: &[&str] = &["post", "list", "show", "close"];
-
 pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Job, UserError> {
     let sub = match tokens.first() {
         Some(Token::Word(w)) => w.to_lowercase(),
         _ => String::new(),
     };
-    let (usage, keys): (&'static str, &[&str]) = match sub.as_str() {
-        "post" => ("job.post", &["title", "type", "details", "until", "skills"]),
-        "list" => ("job.list", &[]),
-        "show" => ("job.show", &[]),
-        "close" => ("job.close", &[]),
-        _ => {
-            return Err(UserError::new("error.unknown_subcommand")
-                .arg("command", "/job")
-                .arg("sub", sub)
-                .arg("choices", SUBCOMMANDS.join(", "))
-                .usage("job.post"));
-        }
-    };
+    let spec = super::spec::select("job", &sub, None)?;
     tokens.remove(0);
-    let mut args = Args::new(usage, tokens, keys)?;
+    let mut args = Args::for_sub(spec, tokens)?;
     let job = match sub.as_str() {
         "post" => {
             let title = args.require("title")?;

@@ -11,6 +11,7 @@ pub mod event;
 pub mod job;
 pub mod lexer;
 pub mod social;
+pub mod spec;
 
 use crate::domain::{Field, OpenTo, Role};
 use crate::error::UserError;
@@ -116,14 +117,6 @@ impl CommunityPatch {
         *self == CommunityPatch::default()
     }
 }
-
-/// `/alumni`'s subcommands.
-pub fn alumni_subcommands() -> &'static [&'static str] {
-    alumni::SUBCOMMANDS
-}
-
-/// The top-level commands the grammar knows (for help and the adapters' registration).
-pub const COMMANDS: &[&str] = &["alumni", "event", "intro", "coffee", "admin", "job"];
 
 /// Parse a whole line such as `/alumni join name:"佐藤 洋介"`.
 pub fn parse(line: &str) -> Result<Command, UserError> {

@@ -38,15 +38,13 @@ pub enum Coffee {
     Setup(CoffeeSetup),
 }
 
-pub const COFFEE_SUBCOMMANDS: &[&str] = &["join", "leave", "pause", "status", "setup"];
-
 pub(crate) fn parse_intro(mut tokens: Vec<Token>) -> Result<Intro, UserError> {
     if matches!(tokens.first(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("list")) {
         tokens.remove(0);
-        Args::new("intro.list", tokens, &[])?.finish()?;
+        Args::for_sub(super::spec::select("intro", "list", None)?, tokens)?.finish()?;
         return Ok(Intro::List);
     }
-    let mut args = Args::new("intro.request", tokens, &["why"])?;
+    let mut args = Args::for_sub(super::spec::select("intro", "", None)?, tokens)?;
     let mut members = Vec::new();
     while let Some(m) = args.mention() {
         members.push(m);
@@ -78,24 +76,8 @@ pub(crate) fn parse_coffee(mut tokens: Vec<Token>) -> Result<Coffee, UserError> 
     if !tokens.is_empty() {
         tokens.remove(0);
     }
-    let (usage, allowed): (&'static str, &[&str]) = match sub.as_str() {
-        "join" => ("coffee.join", &[]),
-        "leave" => ("coffee.leave", &[]),
-        "pause" => ("coffee.pause", &["until"]),
-        "status" => ("coffee.status", &[]),
-        "setup" => (
-            "coffee.setup",
-            &["every", "day", "time", "size", "mix", "avoid"],
-        ),
-        _ => {
-            return Err(UserError::new("error.unknown_subcommand")
-                .arg("command", "/coffee")
-                .arg("sub", sub)
-                .arg("choices", COFFEE_SUBCOMMANDS.join(", "))
-                .usage("coffee.help"));
-        }
-    };
-    let mut args = Args::new(usage, tokens, allowed)?;
+    let spec = super::spec::select("coffee", &sub, None)?;
+    let mut args = Args::for_sub(spec, tokens)?;
     let coffee = match sub.as_str() {
         "join" => Coffee::Join,
         "leave" => Coffee::Leave,

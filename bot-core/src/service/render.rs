@@ -1,5 +1,6 @@
 //! How members and help look in a `Reply`, in the reader's language.
 
+use crate::command::spec;
 use crate::domain::{Field, Member, Profile, join_list};
 use crate::i18n::{self, Locale};
 use crate::reply::Reply;
@@ -100,74 +101,89 @@ pub fn profile_card(locale: Locale, member: &Member, p: &Profile, hidden: &[Fiel
     reply.field(i18n::t(locale, "profile.role", &[]), role)
 }
 
-/// Help topics: (catalog suffix, names a user may type).
-const TOPICS: &[(&str, &str)] = &[
-    ("alumni.join", "join"),
-    ("alumni.profile", "profile"),
-    ("alumni.search", "search"),
-    ("alumni.pending", "pending"),
-    ("alumni.approve", "approve"),
-    ("alumni.reject", "reject"),
-    ("alumni.role", "role"),
-    ("alumni.leave", "leave"),
-    ("alumni.setup", "setup"),
-    ("alumni.help", "help"),
-    ("alumni.block", "block"),
-    ("alumni.unblock", "unblock"),
-    ("event.create", "event create"),
-    ("event.list", "event list"),
-    ("event.show", "event show"),
-    ("event.edit", "event edit"),
-    ("event.cancel", "event cancel"),
-    ("event.rsvp", "event rsvp"),
-    ("event.attendees", "event attendees"),
-    ("event.ics", "event ics"),
-    ("intro.request", "intro"),
-    ("intro.list", "intro list"),
-    ("coffee.join", "coffee join"),
-    ("coffee.leave", "coffee leave"),
-    ("coffee.pause", "coffee pause"),
-    ("coffee.status", "coffee status"),
-    ("coffee.setup", "coffee setup"),
-];
-
-fn help_key(topic: &str) -> String {
-    match topic.strip_prefix("alumni.") {
-        Some(sub) => format!("help.{sub}"),
-        None => format!("help.{topic}"),
-    }
-}
-
-/// `/alumni help [topic]`: everything, or one command (`search`, `event rsvp`, `rsvp`).
+/// `/alumni help [topic]`: every command, or one (`search`, `event rsvp`, `rsvp`, `admin stats`),
+/// both read from the command spec so help can never miss a command.
 pub fn help(locale: Locale, topic: Option<&str>) -> Reply {
     if let Some(topic) = topic {
         let wanted = topic
             .trim_start_matches('/')
             .trim_start_matches("alumni")
-            .trim();
-        let found = TOPICS
-            .iter()
-            .find(|(_, name)| *name == wanted || name.strip_prefix("event ") == Some(wanted));
-        if let Some((key, _)) = found {
-            let usage = i18n::t(locale, &format!("usage.{key}"), &[]);
-            let about = i18n::t(locale, &help_key(key), &[]);
+            .trim()
+            .to_lowercase();
+        if let Some(sub) = help_topic(&wanted) {
+            let usage = sub.usage_line(locale);
+            let about = i18n::t(locale, sub.help, &[]);
             return Reply::text(locale, format!("{usage}\n{about}")).private();
         }
     }
     let mut reply = Reply::text(locale, i18n::t(locale, "help.intro", &[])).private();
-    for (key, _) in TOPICS {
+    for command in spec::COMMANDS {
+        let lines: Vec<String> = command
+            .subs
+            .iter()
+            .map(|s| {
+                let typed = format!("/{} {}", command.name, s.words);
+                format!("`{}` {}", typed.trim_end(), s.description(command, locale))
+            })
+            .collect();
         reply = reply.field(
-            i18n::t(locale, &format!("usage.{key}"), &[]),
-            i18n::t(locale, &help_key(key), &[]),
+            format!("/{} · {}", command.name, command.description(locale)),
+            lines.join("\n"),
         );
     }
-    reply
+    reply.field(
+        i18n::t(locale, "help.more_heading", &[]),
+        i18n::t(locale, "help.more", &[]),
+    )
+}
+
+/// The subcommand a help topic names: `event rsvp` exactly, else `rsvp` alone (an `/alumni`
+/// subcommand first), else a command's name (`intro`, `coffee`: its first subcommand).
+fn help_topic(wanted: &str) -> Option<&'static spec::Sub> {
+    let full = |c: &spec::Command, s: &spec::Sub| format!("{} {}", c.name, s.words);
+    let all = || {
+        spec::COMMANDS
+            .iter()
+            .flat_map(|c| c.subs.iter().map(move |s| (c, s)))
+    };
+    all()
+        .find(|(c, s)| full(c, s).trim_end() == wanted)
+        .or_else(|| all().find(|(_, s)| !s.words.is_empty() && s.words == wanted))
+        .or_else(|| all().find(|(c, _)| c.name == wanted))
+        .map(|(_, s)| s)
 }
 
 #[cfg(test)]
 mod tests {
     use crate::domain::{Field, MemberStatus, OpenTo, Role};
     use crate::i18n;
+
+    /// Help names every subcommand of the spec (so a new command is never missing from it),
+    /// and a topic finds its own usage.
+    #[test]
+    fn help_lists_every_command_of_the_spec() {
+        for locale in [i18n::Locale::Ja, i18n::Locale::En] {
+            let all = super::help(locale, None);
+            let text = format!("{all:?}");
+            for c in crate::command::spec::COMMANDS {
+                for s in c.subs {
+                    let typed = format!("/{} {}", c.name, s.words);
+                    assert!(text.contains(typed.trim_end()), "{typed} missing from help");
+                }
+            }
+            for (topic, usage) in [
+                ("event rsvp", "/event rsvp"),
+                ("rsvp", "/event rsvp"),
+                ("search", "/alumni search"),
+                ("admin stats", "/admin stats"),
+                ("job post", "/job post"),
+                ("intro", "/intro @"),
+            ] {
+                let one = format!("{:?}", super::help(locale, Some(topic)));
+                assert!(one.contains(usage), "{topic}: {one}");
+            }
+        }
+    }
 
     /// Keys built at run time from enum values must exist in the catalogs.
     #[test]
@@ -185,17 +201,6 @@ mod tests {
                 .iter()
                 .map(|o| format!("open_to.{}", o.as_str())),
         );
-        for sub in crate::command::alumni_subcommands() {
-            keys.push(format!("usage.alumni.{sub}"));
-            keys.push(format!("help.{sub}"));
-        }
-        for (topic, _) in super::TOPICS {
-            keys.push(format!("usage.{topic}"));
-            keys.push(super::help_key(topic));
-        }
-        for sub in crate::command::event::SUBCOMMANDS {
-            keys.push(format!("usage.event.{sub}"));
-        }
         for state in ["going", "maybe", "no", "waitlist"] {
             keys.push(format!("rsvp.{state}"));
         }
@@ -207,9 +212,6 @@ mod tests {
         }
         for n in 1..=5 {
             keys.push(format!("coffee.starter_{n}"));
-        }
-        for sub in crate::command::social::COFFEE_SUBCOMMANDS {
-            keys.push(format!("usage.coffee.{sub}"));
         }
         keys.push("event.reminder_you_going".into());
         keys.push("event.reminder_you_maybe".into());
