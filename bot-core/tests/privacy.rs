@@ -96,6 +96,54 @@ enum Arg {
     Text(String),
 }
 
+/// Columns that reference `members` on both backends today. The schema query must find at least
+/// these: a query that found nothing (or the wrong thing) would otherwise let every loop over
+/// its result pass without checking anything.
+const KNOWN_MEMBER_COLUMNS: &[(&str, &str)] = &[
+    ("audit_log", "actor_id"),
+    ("audit_log", "target_id"),
+    ("blocks", "blocked_id"),
+    ("blocks", "blocker_id"),
+    ("coffee_group_members", "member_id"),
+    ("coffee_members", "member_id"),
+    ("coffee_skips", "member_id"),
+    ("consents", "member_id"),
+    ("events", "created_by"),
+    ("identities", "member_id"),
+    ("intros", "first_id"),
+    ("intros", "requester_id"),
+    ("intros", "second_id"),
+    ("jobs", "member_id"),
+    ("member_settings", "member_id"),
+    ("opportunities", "poster_id"),
+    ("opportunity_interest", "member_id"),
+    ("roster", "member_id"),
+    ("rsvps", "member_id"),
+];
+
+/// Text columns the erasure scan must reach: where her name and handle are written.
+const KNOWN_TEXT_COLUMNS: &[(&str, &str)] = &[
+    ("members", "name"),
+    ("identities", "handle"),
+    ("jobs", "payload"),
+    ("intros", "why"),
+    ("roster", "name"),
+    ("roster", "handle"),
+    ("audit_log", "detail"),
+];
+
+/// Fails unless `found` holds every pair of `floor`.
+fn assert_floor(what: &str, found: &[(String, String)], floor: &[(&str, &str)]) {
+    let missing: Vec<_> = floor
+        .iter()
+        .filter(|(t, c)| !found.iter().any(|(ft, fc)| ft == t && fc == c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the schema query for {what} missed {missing:?}; it found {found:?}"
+    );
+}
+
 fn actor(name: &str) -> Actor {
     Actor {
         identity: Identity {
@@ -305,6 +353,7 @@ async fn mydata_holds_every_table_and_erasure_leaves_nothing(store: Arc<dyn Stor
     assert_eq!(doc["member"]["name"], ZELDA);
 
     let member_columns = raw.member_columns().await;
+    assert_floor("member references", &member_columns, KNOWN_MEMBER_COLUMNS);
     let mut tables: Vec<&str> = member_columns.iter().map(|(t, _)| t.as_str()).collect();
     tables.dedup();
     for table in tables {
@@ -375,13 +424,17 @@ async fn mydata_holds_every_table_and_erasure_leaves_nothing(store: Arc<dyn Stor
     assert_eq!(raw.rows_containing("members", "name", "Quixotic").await, 1);
     assert!(raw.rows_containing("jobs", "payload", "Quixotic").await > 0);
     w.ok(ZELDA_HANDLE, "/alumni leave delete:yes").await;
-    for (table, column) in raw.columns().await {
+    let columns = raw.columns().await;
+    assert_floor("columns", &columns, KNOWN_TEXT_COLUMNS);
+    for (table, column) in columns {
         for needle in ["Zelda", "Quixotic", ZELDA_HANDLE] {
             let n = raw.rows_containing(&table, &column, needle).await;
             assert_eq!(n, 0, "{table}.{column} still names her ({needle})");
         }
     }
-    for (table, column) in raw.member_columns().await {
+    let member_columns = raw.member_columns().await;
+    assert_floor("member references", &member_columns, KNOWN_MEMBER_COLUMNS);
+    for (table, column) in member_columns {
         let n = raw
             .count(
                 format!("SELECT COUNT(*) FROM \"{table}\" WHERE \"{column}\" = $1"),
