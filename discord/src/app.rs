@@ -1,6 +1,6 @@
-//! What the bot does with each gateway event: registers the commands on READY, learns guilds on
-//! GUILD_CREATE, and turns interactions (slash commands, buttons, modal submissions) into an
-//! `Actor` plus a text line or action id for the core, answering within Discord's 3 seconds.
+//! What the bot does with what Discord sends: learns guilds on GUILD_CREATE, and turns
+//! interactions (slash commands from poise, buttons, modal submissions) into an `Actor` plus a
+//! text line or action id for the core, answering within Discord's 3 seconds.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +14,8 @@ use bot_core::service::{Actor, Core};
 use serenity::all::{
     ActionRowComponent, Attachment, CommandInteraction, ComponentInteraction, Context,
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, EditInteractionResponse, EventHandler, Guild, GuildId,
-    GuildMemberUpdateEvent, Interaction, Member, ModalInteraction, Permissions, Ready, User,
+    CreateInteractionResponseMessage, EditInteractionResponse, Guild, GuildId,
+    GuildMemberUpdateEvent, Member, ModalInteraction, Permissions, User,
 };
 
 use crate::commands;
@@ -41,67 +41,16 @@ pub struct DiscordApp {
     pub mirrors: Mirrors,
 }
 
-/// The serenity event handler.
-pub struct Handler(pub Arc<DiscordApp>);
-
-#[serenity::async_trait]
-impl EventHandler for Handler {
-    async fn ready(&self, ctx: Context, ready: Ready) {
-        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "Discord ready");
-        let definitions = commands::definitions();
-        let result = match self.0.config.guild_id {
-            Some(guild) => GuildId::new(guild)
-                .set_commands(&ctx.http, definitions)
-                .await
-                .map(|_| ()),
-            None => serenity::all::Command::set_global_commands(&ctx.http, definitions)
-                .await
-                .map(|_| ()),
-        };
-        if let Err(e) = result {
-            tracing::error!(error = %e, "registering slash commands failed");
-        }
-    }
-
-    async fn guild_create(&self, _ctx: Context, guild: Guild, _is_new: Option<bool>) {
-        self.0.learn_guild(&guild).await;
-    }
-
-    async fn guild_member_addition(&self, _ctx: Context, member: Member) {
-        self.0
-            .screening
-            .set(member.guild_id, member.user.id, member.pending);
-    }
-
-    /// Screening passed (`pending` went false): an approved member gets their role now.
-    async fn guild_member_update(
-        &self,
-        ctx: Context,
-        _old: Option<Member>,
-        _new: Option<Member>,
-        event: GuildMemberUpdateEvent,
-    ) {
-        let was_pending = self.0.screening.is_pending(event.guild_id, event.user.id);
-        self.0
-            .screening
-            .set(event.guild_id, event.user.id, event.pending);
-        if was_pending && !event.pending {
-            self.0
-                .sync_role(&ctx.http, event.guild_id, event.user.id)
-                .await;
-        }
-    }
-
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let app = &self.0;
-        match interaction {
-            Interaction::Command(cmd) => app.command(&ctx, cmd).await,
-            Interaction::Component(press) => app.component(&ctx, press).await,
-            Interaction::Modal(submit) => app.modal(&ctx, submit).await,
-            Interaction::Autocomplete(typing) => app.autocomplete(&ctx, typing).await,
-            _ => {}
-        }
-    }
+/// How a command's first answer goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deferral {
+    /// Deferred privately: the channel never learns which command was used.
+    Private,
+    /// Deferred publicly (an answer for the channel); an error still goes only to the asker.
+    Public,
+    /// No options on a form-opening command: answered with a modal, which must be the first
+    /// response (so no defer), within the inline budget.
+    MayOpenForm,
 }
 
 impl DiscordApp {
@@ -109,7 +58,7 @@ impl DiscordApp {
         self.directory.community_of(guild)
     }
 
-    async fn learn_guild(&self, guild: &Guild) {
+    pub(crate) async fn learn_guild(&self, guild: &Guild) {
         let space = guild.id.to_string();
         let community = match self
             .core
@@ -170,54 +119,132 @@ impl DiscordApp {
         })
     }
 
-    async fn command(&self, ctx: &Context, cmd: CommandInteraction) {
-        let Some(actor) = self.actor(cmd.guild_id, &cmd.user, cmd.member.as_deref(), &cmd.locale)
-        else {
-            respond_error(ctx, &cmd, "This bot works inside a server.").await;
-            return;
-        };
-        if let Some(line) = commands::opens_form(&cmd.data.name, &cmd.data.options) {
-            let form = form_for(line, actor.locale.unwrap_or_default());
-            if let Some(modal) = render::modal(&form) {
+    pub(crate) fn actor_of_command(&self, cmd: &CommandInteraction) -> Option<Actor> {
+        self.actor(cmd.guild_id, &cmd.user, cmd.member.as_deref(), &cmd.locale)
+    }
+
+    /// Screening passed (`pending` went false): an approved member gets their role now.
+    pub(crate) async fn member_updated(&self, ctx: &Context, event: &GuildMemberUpdateEvent) {
+        let was_pending = self.screening.is_pending(event.guild_id, event.user.id);
+        self.screening
+            .set(event.guild_id, event.user.id, event.pending);
+        if was_pending && !event.pending {
+            self.sync_role(&ctx.http, event.guild_id, event.user.id)
+                .await;
+        }
+    }
+
+    /// A short private answer as the first response (a cooldown, a misuse).
+    pub(crate) async fn say_privately(&self, ctx: &Context, cmd: &CommandInteraction, text: &str) {
+        let response = CreateInteractionResponse::Message(
+            CreateInteractionResponseMessage::new()
+                .content(text)
+                .ephemeral(true),
+        );
+        if let Err(e) = cmd.create_response(&ctx.http, response).await {
+            tracing::warn!(error = %e, "answering a command privately");
+        }
+    }
+
+    /// A form as the first response to a command.
+    pub(crate) async fn open_form(
+        &self,
+        ctx: &Context,
+        cmd: &CommandInteraction,
+        form: &bot_core::reply::Form,
+    ) {
+        if let Some(modal) = render::modal(form)
+            && let Err(e) = cmd
+                .create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
+                .await
+        {
+            tracing::warn!(error = %e, "opening a modal");
+        }
+    }
+
+    /// One command, as the grammar's line: answered, then its effects on Discord (scheduled
+    /// events, member roles). Returns whether it did something (not an error), for cooldowns.
+    pub(crate) async fn run_command(
+        &self,
+        ctx: &Context,
+        cmd: &CommandInteraction,
+        actor: Actor,
+        line: &str,
+        file: Option<&Attachment>,
+        deferral: Deferral,
+    ) -> bool {
+        let reply = match deferral {
+            Deferral::MayOpenForm => match self.form_or_reply(ctx, cmd, actor, line).await {
+                Some(reply) => reply,
+                None => return true,
+            },
+            Deferral::Private | Deferral::Public => {
+                // Every command reads or writes the database: acknowledge first, then edit.
+                let private = deferral == Deferral::Private;
                 if let Err(e) = cmd
-                    .create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
+                    .create_response(
+                        &ctx.http,
+                        CreateInteractionResponse::Defer(
+                            CreateInteractionResponseMessage::new().ephemeral(private),
+                        ),
+                    )
                     .await
                 {
-                    tracing::warn!(error = %e, "opening a modal");
+                    tracing::warn!(error = %e, "deferring a command");
+                    return false;
                 }
-                return;
+                let reply = match file {
+                    Some(file) => self.with_file(&actor, line, file).await,
+                    None => self.core.handle_text(&actor, line).await,
+                };
+                finish_deferred(ctx, cmd, &reply, private).await;
+                reply
             }
-        }
-        let Some(line) = commands::line(&cmd.data.name, &cmd.data.options) else {
-            respond_error(ctx, &cmd, "Unknown command.").await;
-            return;
         };
-        // Every command reads or writes the database: acknowledge first, then edit.
-        if let Err(e) = cmd
-            .create_response(
-                &ctx.http,
-                CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new()),
-            )
-            .await
-        {
-            tracing::warn!(error = %e, "deferring a command");
-            return;
-        }
-        let reply = match cmd.data.resolved.attachments.values().next() {
-            Some(file) => self.with_file(&actor, &line, file).await,
-            None => self.core.handle_text(&actor, &line).await,
-        };
-        finish_deferred(ctx, &cmd, &reply).await;
         if let (Some(guild), Some(change), false) =
-            (cmd.guild_id, scheduled::change(&line), reply.error)
+            (cmd.guild_id, scheduled::change(line), reply.error)
         {
             self.mirror_event(&ctx.http, guild, change).await;
         }
         if let Some(guild) = cmd.guild_id {
-            for user in roles::touched_by_line(&line, cmd.user.id) {
+            for user in roles::touched_by_line(line, cmd.user.id) {
                 self.sync_role(&ctx.http, guild, user).await;
             }
         }
+        !reply.error
+    }
+
+    /// A bare form-opening command: the profile form for `join` / `profile set`, else the
+    /// core's own form (`/event create`), answered as a modal; anything else as a message.
+    /// `None` when a modal was opened (its submission is the command).
+    async fn form_or_reply(
+        &self,
+        ctx: &Context,
+        cmd: &CommandInteraction,
+        actor: Actor,
+        line: &str,
+    ) -> Option<Reply> {
+        let locale = actor.locale.unwrap_or_default();
+        if line == "/alumni join" || line == "/alumni profile set" {
+            self.open_form(ctx, cmd, &form_for(line, locale)).await;
+            return None;
+        }
+        let core = self.core.clone();
+        let owned = line.to_owned();
+        let work = tokio::spawn(async move { core.handle_text(&actor, &owned).await });
+        let reply = match tokio::time::timeout(INLINE_BUDGET, work).await {
+            Ok(Ok(reply)) => reply,
+            _ => Reply::text(locale, bot_core::i18n::t(locale, "error.try_again", &[])).private(),
+        };
+        if let Some(form) = &reply.form {
+            self.open_form(ctx, cmd, form).await;
+            return None;
+        }
+        let response = CreateInteractionResponse::Message(message(&reply, reply.ephemeral));
+        if let Err(e) = cmd.create_response(&ctx.http, response).await {
+            tracing::warn!(error = %e, "answering a form command");
+        }
+        Some(reply)
     }
 
     /// `/admin import` with its attached CSV: the file's bytes go to the core with the
@@ -244,7 +271,7 @@ impl DiscordApp {
         self.core.handle(actor, command).await
     }
 
-    async fn component(&self, ctx: &Context, press: ComponentInteraction) {
+    pub(crate) async fn component(&self, ctx: &Context, press: ComponentInteraction) {
         let Some(actor) = self.actor(
             press.guild_id,
             &press.user,
@@ -300,25 +327,35 @@ impl DiscordApp {
         }
     }
 
-    /// Event ids: the upcoming events whose id or title contains what was typed so far.
-    async fn autocomplete(&self, ctx: &Context, typing: CommandInteraction) {
-        let Some(focused) = typing.data.autocomplete() else {
-            return;
+    /// Event ids: the upcoming events whose id or title contains what was typed so far,
+    /// offered only to approved members (titles are the community's business).
+    pub(crate) async fn event_choices(
+        &self,
+        typing: &CommandInteraction,
+        typed: &str,
+    ) -> CreateAutocompleteResponse {
+        let mut choices = CreateAutocompleteResponse::new();
+        let typed = typed.to_lowercase();
+        let Some(actor) = self.actor_of_command(typing) else {
+            return choices;
         };
-        if focused.name != "id" {
-            return;
-        }
-        let typed = focused.value.to_lowercase();
         let Some(community) = typing.guild_id.and_then(|g| self.community_of(g)) else {
-            return;
+            return choices;
         };
+        let member = self
+            .core
+            .store()
+            .member_by_identity(community, Platform::Discord, &actor.identity.user_id)
+            .await;
+        if !matches!(member, Ok(Some(m)) if m.status == bot_core::domain::MemberStatus::Approved) {
+            return choices;
+        }
         let events = self
             .core
             .store()
             .upcoming_events(community, self.core.clock().now())
             .await
             .unwrap_or_default();
-        let mut choices = CreateAutocompleteResponse::new();
         for event in events
             .iter()
             .filter(|e| {
@@ -331,13 +368,10 @@ impl DiscordApp {
             let label = render::cut(&format!("#{} {}", event.id, event.title), 100);
             choices = choices.add_int_choice(label, event.id);
         }
-        let response = CreateInteractionResponse::Autocomplete(choices);
-        if let Err(e) = typing.create_response(&ctx.http, response).await {
-            tracing::warn!(error = %e, "answering autocomplete");
-        }
+        choices
     }
 
-    async fn modal(&self, ctx: &Context, submit: ModalInteraction) {
+    pub(crate) async fn modal(&self, ctx: &Context, submit: ModalInteraction) {
         let Some(actor) = self.actor(
             submit.guild_id,
             &submit.user,
@@ -443,10 +477,11 @@ fn edit(reply: &Reply) -> EditInteractionResponse {
     e
 }
 
-/// After a (public) defer: a public reply edits the placeholder; a private one (errors, your
-/// own data) replaces it with an ephemeral follow-up, so only the asker sees it.
-async fn finish_deferred(ctx: &Context, cmd: &CommandInteraction, reply: &Reply) {
-    let result = if reply.ephemeral {
+/// After a private defer the answer edits the placeholder. After a public one, a public reply
+/// edits it; a private one (an error, your own data) replaces it with an ephemeral follow-up,
+/// so only the asker sees it.
+async fn finish_deferred(ctx: &Context, cmd: &CommandInteraction, reply: &Reply, private: bool) {
+    let result = if reply.ephemeral && !private {
         let mut followup = CreateInteractionResponseFollowup::new()
             .embed(render::embed(reply))
             .components(render::components(reply))
@@ -463,16 +498,5 @@ async fn finish_deferred(ctx: &Context, cmd: &CommandInteraction, reply: &Reply)
     };
     if let Err(e) = result {
         tracing::warn!(error = %e, "answering a deferred command");
-    }
-}
-
-async fn respond_error(ctx: &Context, cmd: &CommandInteraction, text: &str) {
-    let response = CreateInteractionResponse::Message(
-        CreateInteractionResponseMessage::new()
-            .content(text)
-            .ephemeral(true),
-    );
-    if let Err(e) = cmd.create_response(&ctx.http, response).await {
-        tracing::warn!(error = %e, "answering an unusable command");
     }
 }

@@ -1,4 +1,5 @@
-//! The Discord adapter: slash commands, buttons and modals through serenity's gateway client,
+//! The Discord adapter: slash commands (poise, from the core's command spec), buttons and
+//! modals through serenity's gateway client,
 //! a `Messenger` for the scheduler's deliveries, and the configuration that points both at
 //! Discord (or at a fake, through `DISCORD_API_BASE`).
 
@@ -6,6 +7,7 @@ pub mod app;
 pub mod commands;
 pub mod config;
 pub mod directory;
+pub mod framework;
 pub mod messenger;
 mod ratelimit;
 pub mod render;
@@ -17,7 +19,7 @@ use std::sync::Arc;
 use bot_core::service::Core;
 use serenity::all::{Client, GatewayIntents, HttpBuilder};
 
-pub use app::{DiscordApp, Handler};
+pub use app::DiscordApp;
 pub use config::{DiscordConfig, Sharding};
 pub use directory::Directory;
 pub use messenger::DiscordMessenger;
@@ -83,7 +85,7 @@ impl DiscordBot {
         });
         let client = serenity::all::ClientBuilder::new_with_http(http.build(), intents())
             .cache_settings(cache_settings())
-            .event_handler(Handler(app.clone()))
+            .framework(framework::framework(app.clone()))
             .await?;
         Ok(DiscordBot {
             client,

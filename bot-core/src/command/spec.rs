@@ -84,8 +84,9 @@ pub struct Sub {
     pub private: bool,
     /// With no keys at all it opens a form instead of asking for the required ones.
     pub form: bool,
-    /// It reaches other people (a DM, a notice): platforms apply a per-user cooldown.
-    pub reaches_others: bool,
+    /// Seconds a person waits between two uses (0: none). Set on what reaches other people
+    /// (join requests DM the admins, introductions DM a member) and on search paging.
+    pub cooldown_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +138,7 @@ const fn s(
         access: Access::Member,
         private: false,
         form: false,
-        reaches_others: false,
+        cooldown_secs: 0,
     }
 }
 
@@ -154,8 +155,8 @@ impl Sub {
         self.form = true;
         self
     }
-    const fn reaches_others(mut self) -> Sub {
-        self.reaches_others = true;
+    const fn cooldown(mut self, secs: u64) -> Sub {
+        self.cooldown_secs = secs;
         self
     }
     const fn words(mut self, words: &'static str) -> Sub {
@@ -337,7 +338,7 @@ pub const COMMANDS: &[Command] = &[
             s("join", "alumni.join", "help.join", JOIN)
                 .access(Anyone)
                 .form()
-                .reaches_others(),
+                .cooldown(60),
             s("pending", "alumni.pending", "help.pending", &[])
                 .access(Staff)
                 .private(),
@@ -376,7 +377,9 @@ pub const COMMANDS: &[Command] = &[
             )
             .words("profile show")
             .private(),
-            s("search", "alumni.search", "help.search", SEARCH).private(),
+            s("search", "alumni.search", "help.search", SEARCH)
+                .private()
+                .cooldown(2),
             s(
                 "role",
                 "alumni.role",
@@ -485,7 +488,7 @@ pub const COMMANDS: &[Command] = &[
             )
             .words("")
             .private()
-            .reaches_others(),
+            .cooldown(30),
             s("list", "intro.list", "help.intro.list", &[]).private(),
         ],
     },
