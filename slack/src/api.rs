@@ -52,8 +52,12 @@ impl From<SlackClientError> for ApiError {
     }
 }
 
+type Https = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+
 pub struct SlackApi {
     client: SlackClient<SlackClientHyperHttpsConnector>,
+    /// Plain GETs of files (slack-morphism's client only reads JSON).
+    files: hyper_util::client::legacy::Client<Https, http_body_util::Empty<bytes::Bytes>>,
     base: String,
 }
 
@@ -69,9 +73,13 @@ impl SlackApi {
             .enable_http1()
             .enable_http2()
             .build();
+        let files =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(https.clone());
         let connector = SlackClientHyperHttpsConnector::from(https).with_slack_api_url(&base);
         Ok(SlackApi {
             client: SlackClient::new(connector),
+            files,
             base,
         })
     }
@@ -105,6 +113,30 @@ impl SlackApi {
             .http_session_api
             .http_get(method, &params, None)
             .await?)
+    }
+
+    /// A private file's bytes (`url_private_download`), with the bot token; at most `max`
+    /// bytes, else `Invalid` without reading the rest.
+    pub async fn download(&self, token: &str, url: &str, max: u64) -> Result<Vec<u8>, ApiError> {
+        use http_body_util::BodyExt;
+        let request = hyper::Request::get(url)
+            .header("Authorization", format!("Bearer {token}"))
+            .body(http_body_util::Empty::new())
+            .map_err(|e| ApiError::Invalid(format!("file url: {e}")))?;
+        let response = self
+            .files
+            .request(request)
+            .await
+            .map_err(|e| ApiError::Transport(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(ApiError::Status(response.status().as_u16()));
+        }
+        let limited = http_body_util::Limited::new(response.into_body(), max as usize);
+        let body = limited
+            .collect()
+            .await
+            .map_err(|e| ApiError::Invalid(format!("file: {e}")))?;
+        Ok(body.to_bytes().to_vec())
     }
 
     /// POST to a `response_url` (no token: the URL is the credential).

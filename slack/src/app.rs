@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bot_core::action::Action;
+use bot_core::command::Command;
+use bot_core::command::admin::Admin;
 use bot_core::command::event::RsvpChoice;
 use bot_core::domain::{Identity, Platform};
 use bot_core::i18n::{self, Locale};
@@ -20,8 +22,8 @@ use serde_json::{Value, json};
 use crate::api::{ApiError, SlackApi};
 use crate::blocks;
 use crate::config::SlackConfig;
-use crate::modal;
 use crate::tokens::Tokens;
+use crate::{import, modal};
 
 /// Slack wants an answer within 3 s; past this the command is acknowledged and finished later
 /// through `response_url`.
@@ -30,9 +32,6 @@ pub const INLINE_BUDGET: Duration = Duration::from_millis(2000);
 const HOME_EVENTS: usize = 5;
 /// How long a looked-up locale / admin flag is trusted.
 const PROFILE_TTL: Duration = Duration::from_secs(3600);
-
-/// The commands the app registers; anything else is refused rather than guessed.
-pub const COMMANDS: &[&str] = &["/alumni", "/event", "/intro", "/coffee"];
 
 /// A slash command as Slack posts it (form fields).
 #[derive(Debug, Clone, Deserialize)]
@@ -164,6 +163,26 @@ impl SlackApp {
             }
             // No modal (no token, Slack refused): the typed command answers with its usage.
         }
+        if let (Some(skip), false) = (import_request(&typed), cmd.trigger_id.is_empty()) {
+            // Only an admin gets the file form; anyone else is answered by the core below.
+            let actor = self.actor(&cmd.team_id, &cmd.user_id, &cmd.user_name).await;
+            if self.core.is_admin(&actor).await {
+                let locale = actor
+                    .locale
+                    .unwrap_or(self.core.community_defaults().locale);
+                let line = if skip {
+                    "/admin import skip_bad:yes"
+                } else {
+                    "/admin import"
+                };
+                if self
+                    .open_view(&cmd.team_id, &cmd.trigger_id, import::view(line, locale))
+                    .await
+                {
+                    return json!({});
+                }
+            }
+        }
         let app = self.clone();
         let mut work = tokio::spawn(async move {
             let actor = app.actor(&cmd.team_id, &cmd.user_id, &cmd.user_name).await;
@@ -214,11 +233,16 @@ impl SlackApp {
         form: &bot_core::reply::Form,
         reply: &Reply,
     ) -> bool {
+        self.open_view(team, trigger_id, modal::view(form, reply))
+            .await
+    }
+
+    async fn open_view(&self, team: &str, trigger_id: &str, view: Value) -> bool {
         let Some(token) = self.tokens.for_team(team).await else {
             tracing::warn!(team, "no token to open a modal");
             return false;
         };
-        let body = json!({ "trigger_id": trigger_id, "view": modal::view(form, reply) });
+        let body = json!({ "trigger_id": trigger_id, "view": view });
         match self.api.post(&token, "views.open", &body).await {
             Ok(_) => true,
             Err(e) => {
@@ -287,6 +311,9 @@ impl SlackApp {
 
     async fn view_submission(&self, actor: &Actor, payload: &Value) -> Option<Value> {
         let view = &payload["view"];
+        if import::is_import(view) {
+            return self.import_submission(actor, view).await;
+        }
         let (line, keys) = modal::submission_line(view)?;
         let reply = self.core.handle_text(actor, &line).await;
         if reply.error {
@@ -297,6 +324,51 @@ impl SlackApp {
             return Some(json!({ "response_action": "errors", "errors": errors }));
         }
         self.post_to_user(&actor.identity.space_id, &actor.identity.user_id, &reply)
+            .await;
+        None
+    }
+
+    /// The import modal submitted: the file downloaded (admins only, bounded) and handed to
+    /// the core with the command; a refused file keeps the modal open with the reason.
+    async fn import_submission(&self, actor: &Actor, view: &Value) -> Option<Value> {
+        let locale = actor
+            .locale
+            .unwrap_or(self.core.community_defaults().locale);
+        let (line, upload) = import::submission(view);
+        let skip_bad = import_request(&line).unwrap_or(false);
+        let say = |key: &str| Some(import::field_error(&i18n::t(locale, key, &[])));
+        let Some(upload) = upload else {
+            return say("roster.attach_file");
+        };
+        if !self.core.is_admin(actor).await {
+            // The core's own refusal, with nothing downloaded.
+            let reply = self.core.handle_text(actor, &line).await;
+            return Some(import::field_error(&reply.text));
+        }
+        if upload.size > import::MAX_BYTES {
+            return say("slack.file_too_large");
+        }
+        let team = &actor.identity.space_id;
+        let Some(token) = self.tokens.for_team(team).await else {
+            return say("error.try_again");
+        };
+        let csv = match self
+            .api
+            .download(&token, &upload.url, import::MAX_BYTES)
+            .await
+        {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                tracing::warn!(error = %e, "downloading the roster file");
+                return say("slack.file_unreadable");
+            }
+        };
+        let command = Command::Admin(Admin::Import {
+            csv: Some(csv),
+            skip_bad,
+        });
+        let reply = self.core.handle(actor, command).await;
+        self.post_to_user(team, &actor.identity.user_id, &reply)
             .await;
         None
     }
@@ -430,10 +502,22 @@ impl SlackApp {
     }
 }
 
+/// `Some(skip_bad)` when a line is `/admin import` without a file (a slash command never has one).
+fn import_request(line: &str) -> Option<bool> {
+    match bot_core::command::parse(line) {
+        Ok(Command::Admin(Admin::Import {
+            csv: None,
+            skip_bad,
+        })) => Some(skip_bad),
+        _ => None,
+    }
+}
+
 /// The grammar line a slash command stands for; `None` for a command the app does not
 /// register. Pure (no store, no API), like the readers below: the fuzz target calls them too.
 pub fn command_line(cmd: &SlashCommand) -> Option<String> {
-    COMMANDS.contains(&cmd.command.as_str()).then(|| {
+    let name = cmd.command.strip_prefix('/')?;
+    bot_core::command::spec::command(name).map(|_| {
         format!("{} {}", cmd.command, cmd.text.trim())
             .trim()
             .to_owned()

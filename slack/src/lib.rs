@@ -13,6 +13,7 @@ pub mod app;
 pub mod blocks;
 pub mod config;
 pub mod http;
+pub mod import;
 pub mod messenger;
 pub mod modal;
 pub mod signature;

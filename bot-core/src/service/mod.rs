@@ -251,6 +251,15 @@ impl Core {
     /// Make sure a space's community exists and the `ALUMNI_ADMINS` are its admins, before
     /// anyone types: the first joiner's "someone waits" notice then has an admin to reach.
     /// An adapter calls it for each space it serves; the shell at start.
+    /// Whether the actor is an approved admin of their community: adapters ask before they
+    /// fetch something only an admin may hand over (an imported roster's file).
+    pub async fn is_admin(&self, actor: &Actor) -> bool {
+        match self.context(actor).await {
+            Ok(ctx) => ctx.require_admin().is_ok(),
+            Err(_) => false,
+        }
+    }
+
     pub async fn bootstrap(&self, platform: Platform, space_id: &str) -> Result<(), CoreError> {
         for admin in &self.config.bootstrap_admins {
             let actor = Actor {
