@@ -70,6 +70,19 @@ enum Cmd {
         #[arg(long, global = true, default_value = "local")]
         space: String,
     },
+    /// Print the Slack app manifest (paste it in "Create New App → From a manifest"): every
+    /// slash command, scope, bot event, interactivity and the OAuth redirect.
+    SlackManifest {
+        /// The public base URL the app is served at, e.g. https://alumni.example.com.
+        #[arg(long)]
+        url: String,
+        /// The app's name in Slack.
+        #[arg(long, default_value = "alumni-bot")]
+        name: String,
+        /// Socket Mode (no request URLs; needs an app-level token, SLACK_APP_TOKEN).
+        #[arg(long)]
+        socket_mode: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +111,17 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(Cmd::SlackManifest {
+        url,
+        name,
+        socket_mode,
+    }) = &cli.command
+    {
+        // Needs no configuration or database.
+        let manifest = alumni_slack::manifest::manifest(url, name, *socket_mode);
+        println!("{}", serde_json::to_string_pretty(&manifest)?);
+        return Ok(());
+    }
     let config = Config::load()?;
     tracing::debug!(?config, "configuration");
     match cli.command.unwrap_or(Cmd::Run) {
@@ -107,6 +131,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Cmd::Shell { user } => run_shell(&config, user).await,
+        Cmd::SlackManifest { .. } => unreachable!("answered before the configuration"),
         Cmd::Deliver {
             log,
             dedupe,

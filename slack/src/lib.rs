@@ -14,6 +14,7 @@ pub mod blocks;
 pub mod config;
 pub mod http;
 pub mod import;
+pub mod manifest;
 pub mod messenger;
 pub mod modal;
 pub mod signature;
