@@ -163,7 +163,7 @@ fn type_setter(kind: Kind) -> fn(CreateCommandOption) -> CreateCommandOption {
             (1, 50) => int::<1, 50>,
             (1, 730) => int::<1, 730>,
             (1, 1000) => int::<1, 1000>,
-            (2, 6) => int::<2, 6>,
+            (2, 4) => int::<2, 4>,
             _ => int::<1, { i64::MAX }>,
         },
         Kind::Year => int::<1950, 2100>,

@@ -156,9 +156,22 @@ fn segment(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
 /// Longest segment name.
 const MAX_SEGMENT_NAME: usize = 50;
 
+/// Writes a value back so the lexer reads it unchanged: quoted (with `\` before quotes, curly
+/// ones too, and backslashes) unless it is plain, since a bare word can turn into something
+/// else (`a:b` a key, `@a` a mention, `"` an open quote).
 fn quote(s: &str) -> String {
-    if s.is_empty() || s.contains(|c: char| c.is_whitespace() || c == '"' || c == ',') {
-        format!("\"{}\"", s.replace('"', "'"))
+    let special = |c: char| matches!(c, '"' | '“' | '”' | '\\');
+    let plain = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '\'');
+    if s.is_empty() || !s.chars().all(plain) {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            if special(c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
     } else {
         s.to_owned()
     }

@@ -514,7 +514,8 @@ pub const COMMANDS: &[Command] = &[
                     key("every", Kind::Duration),
                     key("day", Kind::Choice(WEEKDAYS)),
                     key("time", TEXT),
-                    key("size", Kind::Int { min: 2, max: 6 }),
+                    // The grammar takes 2 to 4 (`social::setup`); Discord offers this range.
+                    key("size", Kind::Int { min: 2, max: 4 }),
                     key("mix", TEXT),
                     key("avoid", TEXT),
                 ],
