@@ -1,7 +1,8 @@
 //! The cargo-fuzz targets `grammar`, `action_id` and `csv_import`, replayed on stable (CI has
 //! no nightly): the same check functions (`fuzz/checks/`) over every seed in `fuzz/seeds/`
 //! and a few thousand deterministic mutants of them, plus generated roster files. A panic or
-//! a failed property names the input.
+//! a failed property names the input. The seeds themselves are checked too: each valid one is
+//! read as what its name says, and every subcommand and every button kind has one.
 
 #[path = "../../fuzz/checks/action_id.rs"]
 mod action_id;
@@ -12,6 +13,12 @@ mod grammar;
 #[path = "../../fuzz/checks/replay.rs"]
 mod replay;
 
+use bot_core::action::Action;
+use bot_core::command::admin::Admin;
+use bot_core::command::event::Event;
+use bot_core::command::job::Job;
+use bot_core::command::social::{Coffee, Intro};
+use bot_core::command::{self, Alumni, Command, spec};
 use replay::{Rng, mutants, run, seeds};
 
 fn replay(target: &str, check: fn(&[u8]), count: usize) {
@@ -38,6 +45,186 @@ fn action_id_seeds_and_mutants() {
 #[test]
 fn csv_import_seeds_and_mutants() {
     replay("csv_import", csv_import::check, 3000);
+}
+
+/// A seed's name says what it is: `bad_…` an input that must be refused (the error paths),
+/// anything else `<what>` or `<what>.<variant>`, an input that must be read as `<what>`.
+fn expected(name: &str) -> Option<&str> {
+    (!name.starts_with("bad_")).then(|| name.split('.').next().unwrap_or(name))
+}
+
+/// `command_sub` in the spec's names (`alumni_profile-set`). Exhaustive: a new variant does
+/// not compile until it is named, and then needs a seed.
+fn spec_name(c: &Command) -> String {
+    let (command, sub) = match c {
+        Command::Alumni(a) => (
+            "alumni",
+            match a {
+                Alumni::Join(_) => "join",
+                Alumni::Pending => "pending",
+                Alumni::Approve(_) => "approve",
+                Alumni::Reject { .. } => "reject",
+                Alumni::Profile(_) => "profile",
+                Alumni::ProfileSet(_) => "profile-set",
+                Alumni::ProfileHide(_) => "profile-hide",
+                Alumni::ProfileShow(_) => "profile-show",
+                Alumni::Search { .. } => "search",
+                Alumni::Role { .. } => "role",
+                Alumni::Leave { .. } => "leave",
+                Alumni::Help(_) => "help",
+                Alumni::Setup(_) => "setup",
+                Alumni::Block(_) => "block",
+                Alumni::Unblock(_) => "unblock",
+                Alumni::MyData => "mydata",
+                Alumni::Agree => "agree",
+                Alumni::Notify(_) => "notify",
+            },
+        ),
+        Command::Event(e) => (
+            "event",
+            match e {
+                Event::Create(_) | Event::CreateForm => "create",
+                Event::List => "list",
+                Event::Show(_) => "show",
+                Event::Edit(..) => "edit",
+                Event::Cancel { .. } => "cancel",
+                Event::Rsvp { .. } => "rsvp",
+                Event::Attendees(_) => "attendees",
+                Event::Ics(_) => "ics",
+            },
+        ),
+        Command::Intro(i) => (
+            "intro",
+            match i {
+                Intro::Request { .. } => "request",
+                Intro::List => "list",
+            },
+        ),
+        Command::Coffee(c) => (
+            "coffee",
+            match c {
+                Coffee::Join => "join",
+                Coffee::Leave => "leave",
+                Coffee::Pause(_) => "pause",
+                Coffee::Status => "status",
+                Coffee::Setup(_) => "setup",
+            },
+        ),
+        Command::Admin(a) => (
+            "admin",
+            match a {
+                Admin::Purpose(_) => "purpose",
+                Admin::Audit { .. } => "audit",
+                Admin::Import { .. } => "import",
+                Admin::Export => "export",
+                Admin::SegmentSave { .. } => "segment-save",
+                Admin::SegmentList => "segment-list",
+                Admin::Stats => "stats",
+                Admin::Broadcast { .. } => "broadcast",
+            },
+        ),
+        Command::Job(j) => (
+            "job",
+            match j {
+                Job::Post(_) => "post",
+                Job::List => "list",
+                Job::Show(_) => "show",
+                Job::Close(_) => "close",
+            },
+        ),
+    };
+    format!("{command}_{sub}")
+}
+
+/// Every valid grammar seed is read as the command its name says (a wrong key, such as
+/// `message:` for `why:`, would only fuzz the error path), every `bad_` seed is refused, and
+/// every subcommand of every command in the spec has a seed.
+#[test]
+fn grammar_seeds_are_what_their_names_say_and_cover_every_subcommand() {
+    let seeds = seeds("grammar");
+    let mut covered = Vec::new();
+    for (name, bytes) in &seeds {
+        let line = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let parsed = command::parse(line);
+        match (expected(name), parsed) {
+            (Some(want), Ok(c)) => {
+                assert_eq!(spec_name(&c), want, "seed {name} ({line:?}) read as {c:?}");
+                covered.push(want.to_owned());
+            }
+            (Some(_), Err(e)) => panic!("seed {name} ({line:?}) is refused: {}", e.key),
+            (None, Ok(c)) => panic!("bad seed {name} ({line:?}) is read as {c:?}"),
+            (None, Err(_)) => {}
+        }
+    }
+    let missing: Vec<String> = spec::COMMANDS
+        .iter()
+        .flat_map(|c| c.subs.iter().map(move |s| format!("{}_{}", c.name, s.name)))
+        .filter(|want| !covered.contains(want))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no seed in fuzz/seeds/grammar for {missing:?}"
+    );
+}
+
+/// Each button / form kind's name. Exhaustive: a new kind does not compile until it is here;
+/// `KINDS` lists them so each needs a seed.
+fn kind_name(a: Action) -> &'static str {
+    match a {
+        Action::Approve(_) => "approve",
+        Action::Reject(_) => "reject",
+        Action::Rsvp { .. } => "rsvp",
+        Action::IntroAnswer { .. } => "intro_answer",
+        Action::CoffeeSkip { .. } => "coffee_skip",
+        Action::CoffeeMet { .. } => "coffee_met",
+        Action::Agree { .. } => "agree",
+        Action::Broadcast { .. } => "broadcast",
+        Action::JobInterest { .. } => "job_interest",
+    }
+}
+
+const KINDS: &[&str] = &[
+    "approve",
+    "reject",
+    "rsvp",
+    "intro_answer",
+    "coffee_skip",
+    "coffee_met",
+    "agree",
+    "broadcast",
+    "job_interest",
+];
+
+/// Every valid action-id seed decodes as the kind its name says, `bad_` ones are refused, and
+/// every kind has a seed.
+#[test]
+fn action_id_seeds_are_what_their_names_say_and_cover_every_kind() {
+    let mut covered = Vec::new();
+    for (name, bytes) in seeds("action_id") {
+        let id = String::from_utf8(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        match (expected(&name), Action::decode(&id)) {
+            (Some(want), Ok(a)) => {
+                assert_eq!(kind_name(a), want, "seed {name} ({id:?}) read as {a:?}");
+                assert_eq!(
+                    a.encode(),
+                    id.trim(),
+                    "seed {name} is not as the bot writes it"
+                );
+                covered.push(want.to_owned());
+            }
+            (Some(_), Err(e)) => panic!("seed {name} ({id:?}) is refused: {}", e.key),
+            (None, Ok(a)) => panic!("bad seed {name} ({id:?}) is read as {a:?}"),
+            (None, Err(_)) => {}
+        }
+    }
+    let missing: Vec<&&str> = KINDS
+        .iter()
+        .filter(|k| !covered.iter().any(|c| c == **k))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no seed in fuzz/seeds/action_id for {missing:?}"
+    );
 }
 
 /// Cells HR files hold, and the ones that go wrong: quotes, separators, full-width digits,
