@@ -396,7 +396,7 @@ fn every_subcommand_of_the_spec_with_valid_values_is_read_as_itself() {
         "the spec lists /admin and /job"
     );
     for (command, sub) in subs {
-        let mut runner = runner(64);
+        let mut runner = runner(256);
         let result = runner.run(&line_of(command, sub), |line| {
             let parsed = command::parse(&line);
             let Ok(c) = parsed else {
@@ -427,7 +427,7 @@ fn a_key_a_subcommand_does_not_take_is_refused() {
         let stranger = "[a-z][a-z_]{1,12}".prop_filter("a key it does not take", move |k| {
             !taken.contains(&k.as_str()) && !matches!(k.as_str(), "http" | "https")
         });
-        let mut runner = runner(32);
+        let mut runner = runner(128);
         let result = runner.run(
             &(line_of(command, sub), stranger, "[a-z0-9]{1,8}"),
             |(line, key, v)| {
