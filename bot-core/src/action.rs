@@ -3,7 +3,7 @@
 //! action_id; the core decodes it and checks the clicking member may do it.
 
 use crate::command::event::RsvpChoice;
-use crate::domain::MemberId;
+use crate::domain::{CommunityId, MemberId};
 use crate::error::UserError;
 use crate::event::EventId;
 use crate::social::IntroId;
@@ -79,11 +79,34 @@ impl Action {
         }
     }
 
+    /// The id as sent on a platform: the action and its community (`v1.ap.42@3`). A button
+    /// pressed where the platform names no community (a Discord DM) still acts in its own one;
+    /// the core refuses it when pressed in another community's space.
+    pub fn encode_in(self, community: CommunityId) -> String {
+        format!("{}@{community}", self.encode())
+    }
+
+    /// The community an id was issued in, if it names one.
+    pub fn community_of(id: &str) -> Option<CommunityId> {
+        let (_, community) = id.trim().rsplit_once('@')?;
+        community.parse().ok().filter(|c: &CommunityId| *c > 0)
+    }
+
+    /// The action of an id, with or without its community.
     pub fn decode(id: &str) -> Result<Action, UserError> {
         let bad = || {
             UserError::new("error.bad_action").arg("id", id.chars().take(100).collect::<String>())
         };
-        let parts: Vec<&str> = id.trim().split('.').collect();
+        let action = match id.trim().rsplit_once('@') {
+            Some((action, community)) => {
+                if community.parse::<CommunityId>().map_or(true, |c| c <= 0) {
+                    return Err(bad());
+                }
+                action
+            }
+            None => id.trim(),
+        };
+        let parts: Vec<&str> = action.split('.').collect();
         let num = |s: &str| s.parse::<i64>().map_err(|_| bad());
         match parts.as_slice() {
             [VERSION, "ap", n] => Ok(Action::Approve(num(n)?)),
@@ -126,6 +149,18 @@ fn yes_no(s: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_id_carries_its_community() {
+        let id = Action::Approve(42).encode_in(3);
+        assert_eq!(id, "v1.ap.42@3");
+        assert_eq!(Action::decode(&id), Ok(Action::Approve(42)));
+        assert_eq!(Action::community_of(&id), Some(3));
+        assert_eq!(Action::community_of("v1.ap.42"), None);
+        for bad in ["v1.ap.42@", "v1.ap.42@x", "v1.ap.42@0", "v1.ap.42@-1"] {
+            assert!(Action::decode(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn round_trips_and_rejects_garbage() {

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bot_core::action::Action;
 use bot_core::command::Command;
 use bot_core::command::admin::Admin;
-use bot_core::domain::{Identity, Platform};
+use bot_core::domain::{CommunityId, Identity, Platform};
 use bot_core::i18n::Locale;
 use bot_core::reply::Reply;
 use bot_core::service::{Actor, Core};
@@ -271,26 +272,42 @@ impl DiscordApp {
         self.core.handle(actor, command).await
     }
 
+    /// The guild an interaction acts in: its own, or for one in a DM (which names no guild)
+    /// the guild of the community its button or form was issued in.
+    fn acting_guild(
+        &self,
+        guild: Option<GuildId>,
+        community: Option<CommunityId>,
+    ) -> Option<GuildId> {
+        guild.or_else(|| Some(self.directory.guild(community?)?.guild_id))
+    }
+
     pub(crate) async fn component(&self, ctx: &Context, press: ComponentInteraction) {
-        let Some(actor) = self.actor(
-            press.guild_id,
-            &press.user,
-            press.member.as_ref(),
-            &press.locale,
-        ) else {
+        let community = Action::community_of(&press.data.custom_id);
+        let guild = self.acting_guild(press.guild_id, community);
+        let Some(actor) = self.actor(guild, &press.user, press.member.as_ref(), &press.locale)
+        else {
             return;
         };
         let core = self.core.clone();
         let action = press.data.custom_id.clone();
         // Who the button is about, read before it runs (a rejection may erase the link).
-        let touched = match press.guild_id {
+        let touched = match guild {
             Some(guild) => self.touched_by_action(guild, &action).await,
             None => Vec::new(),
         };
+        // A form opened from a DM keeps its community in the modal's id, for its submission.
+        let scope = community.filter(|_| press.guild_id.is_none());
         let mut work = tokio::spawn(async move { core.handle_action(&actor, &action).await });
         match tokio::time::timeout(INLINE_BUDGET, &mut work).await {
             Ok(Ok(reply)) => {
-                let response = match reply.form.as_ref().and_then(render::modal) {
+                let form = reply.form.clone().map(|mut form| {
+                    if let Some(c) = scope {
+                        form.command = scoped_form_id(c, &form.command);
+                    }
+                    form
+                });
+                let response = match form.as_ref().and_then(render::modal) {
                     Some(modal) => CreateInteractionResponse::Modal(modal),
                     None => CreateInteractionResponse::Message(message(&reply, true)),
                 };
@@ -320,7 +337,7 @@ impl DiscordApp {
                 }
             }
         }
-        if let Some(guild) = press.guild_id {
+        if let Some(guild) = guild {
             for user in touched {
                 self.sync_role(&ctx.http, guild, user).await;
             }
@@ -372,12 +389,10 @@ impl DiscordApp {
     }
 
     pub(crate) async fn modal(&self, ctx: &Context, submit: ModalInteraction) {
-        let Some(actor) = self.actor(
-            submit.guild_id,
-            &submit.user,
-            submit.member.as_ref(),
-            &submit.locale,
-        ) else {
+        let (community, _) = split_form_id(&submit.data.custom_id);
+        let guild = self.acting_guild(submit.guild_id, community);
+        let Some(actor) = self.actor(guild, &submit.user, submit.member.as_ref(), &submit.locale)
+        else {
             return;
         };
         let line = submission_line(&submit);
@@ -397,7 +412,7 @@ impl DiscordApp {
         if let Err(e) = submit.edit_response(&ctx.http, edit(&reply)).await {
             tracing::warn!(error = %e, "answering a modal submission");
         }
-        if let Some(guild) = submit.guild_id {
+        if let Some(guild) = guild {
             for user in roles::touched_by_line(&line, submit.user.id) {
                 self.sync_role(&ctx.http, guild, user).await;
             }
@@ -417,7 +432,7 @@ async fn download(url: &str) -> Result<Vec<u8>, reqwest::Error> {
 
 /// The form's command with each answer appended as `key:"value"`: the same grammar as typing.
 pub fn submission_line(submit: &ModalInteraction) -> String {
-    let mut line = submit.data.custom_id.clone();
+    let mut line = split_form_id(&submit.data.custom_id).1.to_owned();
     for row in &submit.data.components {
         for component in &row.components {
             if let ActionRowComponent::InputText(input) = component {
@@ -429,6 +444,22 @@ pub fn submission_line(submit: &ModalInteraction) -> String {
         }
     }
     line
+}
+
+/// A form's modal id when opened from a DM: `c3|/alumni reject @bob`, so its submission (which
+/// names no guild either) acts in community 3. The core still checks the submitter there.
+fn scoped_form_id(community: CommunityId, command: &str) -> String {
+    format!("c{community}|{command}")
+}
+
+/// A modal id's community (if scoped) and its command line.
+fn split_form_id(id: &str) -> (Option<CommunityId>, &str) {
+    if let Some((scope, command)) = id.split_once('|')
+        && let Some(community) = scope.strip_prefix('c').and_then(|c| c.parse().ok())
+    {
+        return (Some(community), command);
+    }
+    (None, id)
 }
 
 /// The profile form a bare `/alumni join` or `/alumni profile set` opens.

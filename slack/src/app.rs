@@ -464,7 +464,7 @@ impl SlackApp {
                     occurrence: occurrence.timestamp(),
                     choice,
                 };
-                reply = reply.button(label, action.encode(), style);
+                reply = reply.button(label, action.encode_in(event.community_id), style);
             }
         }
         reply

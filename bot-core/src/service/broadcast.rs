@@ -160,7 +160,7 @@ impl Core {
             .private()
             .button(
                 ctx.t("broadcast.button", &[("count", &count.to_string())]),
-                Action::Broadcast { id }.encode(),
+                Action::Broadcast { id }.encode_in(ctx.community.id),
                 ButtonStyle::Primary,
             ))
     }

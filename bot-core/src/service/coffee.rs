@@ -272,7 +272,7 @@ impl Core {
                         Action::CoffeeSkip {
                             round: round_at.timestamp(),
                         }
-                        .encode(),
+                        .encode_in(community.id),
                         ButtonStyle::Secondary,
                     );
                     let mut j = NewJob::notify_member(
@@ -314,7 +314,7 @@ impl Core {
                                     group: g.id,
                                     met: true,
                                 }
-                                .encode(),
+                                .encode_in(community.id),
                                 ButtonStyle::Primary,
                             )
                             .button(
@@ -323,7 +323,7 @@ impl Core {
                                     group: g.id,
                                     met: false,
                                 }
-                                .encode(),
+                                .encode_in(community.id),
                                 ButtonStyle::Secondary,
                             );
                         jobs.push(NewJob::notify_member(

@@ -937,7 +937,7 @@ fn rsvp_buttons(reply: Reply, e: &Event, occurrence: DateTime<Utc>) -> Reply {
                 occurrence: occurrence.timestamp(),
                 choice,
             }
-            .encode(),
+            .encode_in(e.community_id),
             style,
         );
     }

@@ -233,7 +233,7 @@ impl Core {
                             intro: intro.id,
                             accept: true,
                         }
-                        .encode(),
+                        .encode_in(ctx.community.id),
                         ButtonStyle::Primary,
                     )
                     .button(
@@ -242,7 +242,7 @@ impl Core {
                             intro: intro.id,
                             accept: false,
                         }
-                        .encode(),
+                        .encode_in(ctx.community.id),
                         ButtonStyle::Secondary,
                     );
             }
@@ -515,7 +515,7 @@ fn intro_request_job(
                 intro: intro.id,
                 accept: true,
             }
-            .encode(),
+            .encode_in(c.id),
             ButtonStyle::Primary,
         )
         .button(
@@ -524,7 +524,7 @@ fn intro_request_job(
                 intro: intro.id,
                 accept: false,
             }
-            .encode(),
+            .encode_in(c.id),
             ButtonStyle::Secondary,
         );
     let mut job = NewJob::notify_member(

@@ -152,7 +152,7 @@ impl Core {
         } else {
             reply = reply.button(
                 ctx.t("job.interested_button", &[]),
-                Action::JobInterest { id: o.id }.encode(),
+                Action::JobInterest { id: o.id }.encode_in(ctx.community.id),
                 ButtonStyle::Primary,
             );
         }

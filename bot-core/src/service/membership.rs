@@ -486,7 +486,7 @@ fn decision_buttons(reply: Reply, locale: i18n::Locale, m: &Member) -> Reply {
                 i18n::t(locale, "button.approve", &[]),
                 m.profile.name
             ),
-            Action::Approve(m.id).encode(),
+            Action::Approve(m.id).encode_in(m.community_id),
             ButtonStyle::Primary,
         )
         .button(
@@ -495,7 +495,7 @@ fn decision_buttons(reply: Reply, locale: i18n::Locale, m: &Member) -> Reply {
                 i18n::t(locale, "button.reject", &[]),
                 m.profile.name
             ),
-            Action::Reject(m.id).encode(),
+            Action::Reject(m.id).encode_in(m.community_id),
             ButtonStyle::Danger,
         )
 }

@@ -158,6 +158,12 @@ impl Core {
         let result = async {
             let action = Action::decode(action_id)?;
             let ctx = self.context(actor).await?;
+            // A button issued in another community is refused as forged, whatever it names.
+            if Action::community_of(action_id).is_some_and(|c| c != ctx.community.id) {
+                return Err(UserError::new("error.bad_action")
+                    .arg("id", action_id.chars().take(100).collect::<String>())
+                    .into());
+            }
             let reply = match action {
                 Action::Approve(id) => self.approve_by_id(&ctx, id).await,
                 Action::Reject(id) => self.reject_form(&ctx, id).await,

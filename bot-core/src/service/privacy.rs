@@ -295,7 +295,7 @@ fn consent_request(ctx: &Ctx<'_>, purpose: &Purpose) -> Reply {
         Action::Agree {
             version: purpose.version,
         }
-        .encode(),
+        .encode_in(ctx.community.id),
         ButtonStyle::Primary,
     )
 }

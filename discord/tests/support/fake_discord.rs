@@ -664,6 +664,59 @@ pub fn modal_submit(
     v
 }
 
+/// Fields of an interaction in the bot's DM with `who` (a guild member object), as Discord
+/// sends it there: no `guild_id`, no `member`, the `user` instead, the DM channel (type 1),
+/// `context: 1` (BOT_DM) and the guild install's owner as "0".
+fn dm_interaction_base(id: u64, kind: u8, who: &Value, locale: &str) -> Value {
+    let person = who["user"].clone();
+    let user_id: u64 = person["id"].as_str().and_then(|s| s.parse().ok()).unwrap();
+    let channel = dm_channel(user_id);
+    json!({
+        "id": id.to_string(),
+        "application_id": APP_ID.to_string(),
+        "type": kind,
+        "channel_id": channel.to_string(),
+        "channel": { "id": channel.to_string(), "type": 1, "recipients": [person.clone()] },
+        "user": person,
+        "token": format!("itoken-{id}"),
+        "version": 1,
+        "locale": locale,
+        "app_permissions": "2248473465835073",
+        "entitlements": [],
+        "authorizing_integration_owners": { "0": "0" },
+        "context": 1,
+        "attachment_size_limit": 10485760,
+    })
+}
+
+/// A button pressed on a message in the bot's DM with `who`.
+pub fn dm_button(id: u64, who: &Value, locale: &str, custom_id: &str) -> Value {
+    let mut v = dm_interaction_base(id, 3, who, locale);
+    v["data"] = json!({ "custom_id": custom_id, "component_type": 2 });
+    let channel: u64 = v["channel_id"].as_str().unwrap().parse().unwrap();
+    v["message"] = message(channel, 42, &json!({ "content": "" }));
+    v
+}
+
+/// A modal submitted from the bot's DM with `who` (the modal a DM button opened).
+pub fn dm_modal_submit(
+    id: u64,
+    who: &Value,
+    locale: &str,
+    custom_id: &str,
+    fields: &[(&str, &str)],
+) -> Value {
+    let mut v = dm_interaction_base(id, 5, who, locale);
+    v["data"] = json!({
+        "custom_id": custom_id,
+        "components": fields.iter().map(|(k, val)| json!({
+            "type": 1,
+            "components": [{ "type": 4, "custom_id": k, "value": val }],
+        })).collect::<Vec<_>>(),
+    });
+    v
+}
+
 /// GUILD_MEMBER_UPDATE for a member, e.g. when they pass membership screening.
 pub fn member_update(id: u64, name: &str, pending: bool) -> Value {
     json!({
@@ -727,6 +780,20 @@ mod shapes {
         assert!(matches!(
             serde_json::from_value::<Interaction>(submit).unwrap(),
             Interaction::Modal(_)
+        ));
+        // In a DM: no guild and no member, the user instead.
+        match serde_json::from_value::<Interaction>(dm_button(5, &who, "ja", "v1.ap.1@1")).unwrap()
+        {
+            Interaction::Component(press) => {
+                assert!(press.guild_id.is_none() && press.member.is_none());
+                assert_eq!(press.user.name, who["user"]["username"].as_str().unwrap());
+            }
+            other => panic!("{other:?}"),
+        }
+        let submit = dm_modal_submit(6, &who, "ja", "c1|/alumni reject @x", &[("reason", "y")]);
+        assert!(matches!(
+            serde_json::from_value::<Interaction>(submit).unwrap(),
+            Interaction::Modal(m) if m.guild_id.is_none()
         ));
     }
 }

@@ -187,6 +187,31 @@ impl Rig {
         id.to_string()
     }
 
+    /// Press a button on a message in the bot's DM with `who`: shaped as Discord sends it
+    /// there (no guild, no member).
+    pub fn press_in_dm(&self, who: &Value, locale: &str, custom_id: &str) -> String {
+        let id = self.fake.next_id();
+        self.fake
+            .dispatch("INTERACTION_CREATE", dm_button(id, who, locale, custom_id));
+        id.to_string()
+    }
+
+    /// Submit a modal opened from the bot's DM with `who`.
+    pub fn submit_in_dm(
+        &self,
+        who: &Value,
+        locale: &str,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        let id = self.fake.next_id();
+        self.fake.dispatch(
+            "INTERACTION_CREATE",
+            dm_modal_submit(id, who, locale, custom_id, fields),
+        );
+        id.to_string()
+    }
+
     /// The callback Discord got for interaction `id` (waits for it).
     pub async fn callback(&self, id: &str) -> Value {
         let path = format!("/interactions/{id}/");
