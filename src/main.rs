@@ -2,10 +2,9 @@
 
 mod config;
 mod db;
-mod discord;
 mod file_messenger;
+mod serve;
 mod shell;
-mod slack;
 
 use std::sync::Arc;
 
@@ -160,14 +159,11 @@ async fn main() -> Result<()> {
             space,
         } => run_roster(&config, action, &platform, &space).await,
         Cmd::Run => {
-            let slack = config.slack()?;
-            if let Some(discord) = config.discord()? {
-                return discord::run(&config, discord, slack).await;
+            let (discord, slack) = (config.discord()?, config.slack()?);
+            if discord.is_none() && slack.is_none() {
+                return run_shell(&config, None).await;
             }
-            if let Some(slack) = slack {
-                return slack::run(&config, slack).await;
-            }
-            run_shell(&config, None).await
+            serve::run(&config, discord, slack).await
         }
     }
 }

@@ -102,3 +102,30 @@ impl DiscordBot {
         }
     }
 }
+
+/// A task of a running adapter; it ends only when that part of the adapter stops.
+pub type Task = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// What a started adapter hands back: the messenger the scheduler delivers through, and the
+/// guilds it knows (a channel post goes to Discord when its community is one of them).
+pub struct Started {
+    pub messenger: Arc<DiscordMessenger>,
+    pub directory: Arc<Directory>,
+}
+
+/// Serve Discord: the gateway client (poise's framework) in `tasks`. The one start-up the
+/// binary uses, alone or beside Slack; the scheduler is the caller's.
+pub async fn start(
+    core: Arc<Core>,
+    config: DiscordConfig,
+    tasks: &mut tokio::task::JoinSet<Task>,
+) -> Result<Started, serenity::Error> {
+    let bot = DiscordBot::new(core, config).await?;
+    let started = Started {
+        messenger: bot.messenger.clone(),
+        directory: bot.app.directory.clone(),
+    };
+    eprintln!("Discord: connecting");
+    tasks.spawn(async move { bot.run().await.map_err(|e| Box::new(e) as _) });
+    Ok(started)
+}

@@ -19,9 +19,11 @@ pub mod messenger;
 pub mod modal;
 pub mod signature;
 pub mod socket;
+mod start;
 pub mod tokens;
 
 pub use api::SlackApi;
 pub use app::SlackApp;
 pub use config::SlackConfig;
 pub use messenger::SlackMessenger;
+pub use start::{StartError, Started, Task, start};

@@ -1,0 +1,81 @@
+//! Starting the Slack adapter: the one start-up the binary uses, alone or beside Discord.
+
+use std::sync::Arc;
+
+use bot_core::domain::Platform;
+use bot_core::service::Core;
+use bot_core::store::Store;
+
+use crate::{SlackApi, SlackApp, SlackConfig, SlackMessenger};
+
+/// A task of a running adapter; it ends only when that part of the adapter stops.
+pub type Task = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("Slack Web API client: {0}")]
+    Api(#[from] crate::api::ApiError),
+    #[error("listening on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("setting up ALUMNI_ADMINS: {0}")]
+    Bootstrap(#[from] bot_core::error::CoreError),
+}
+
+/// What a started adapter hands back: the messenger the scheduler delivers through.
+pub struct Started {
+    pub messenger: Arc<SlackMessenger>,
+}
+
+/// Serve Slack: the HTTP endpoints (with `SLACK_SIGNING_SECRET`), Socket Mode (with
+/// `SLACK_APP_TOKEN`), and in single-workspace mode the team's `ALUMNI_ADMINS` set up before
+/// anyone types. Its tasks go into `tasks`; the scheduler is the caller's (one for all
+/// platforms).
+pub async fn start(
+    core: Arc<Core>,
+    store: Arc<dyn Store>,
+    config: SlackConfig,
+    tasks: &mut tokio::task::JoinSet<Task>,
+) -> Result<Started, StartError> {
+    let api = Arc::new(SlackApi::new(&config.api_url)?);
+    if let Some(token) = &config.bot_token {
+        match api.post(token, "auth.test", &serde_json::json!({})).await {
+            Ok(me) => {
+                if let Some(team) = me["team_id"].as_str() {
+                    core.bootstrap(Platform::Slack, team).await?;
+                    tracing::info!(team, "Slack workspace (single-workspace mode)");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "auth.test failed; is SLACK_BOT_TOKEN right?"),
+        }
+    }
+    let messenger = Arc::new(SlackMessenger::new(
+        api.clone(),
+        store,
+        config.bot_token.clone(),
+    ));
+    let app = SlackApp::new(core, api, config.clone());
+    if let Some(app_token) = config.app_token.clone() {
+        let app = app.clone();
+        tasks.spawn(async move {
+            crate::socket::run(app, &app_token)
+                .await
+                .map_err(|e| Box::new(e) as _)
+        });
+    }
+    if !config.signing_secret.is_empty() {
+        let addr = config.http_addr;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Listen { addr, source })?;
+        eprintln!("Slack: listening on http://{addr}");
+        tasks.spawn(async move {
+            crate::http::serve(listener, app)
+                .await
+                .map_err(|e| Box::new(e) as _)
+        });
+    }
+    Ok(Started { messenger })
+}
