@@ -177,7 +177,7 @@ macro_rules! impl_broadcast_store {
                 now: chrono::DateTime<chrono::Utc>,
                 fan_out: &$crate::jobs::NewJob,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let n = sqlx::query(
                     "UPDATE broadcasts SET confirmed_at = $3 \
                      WHERE community_id = $1 AND id = $2 AND confirmed_at IS NULL",

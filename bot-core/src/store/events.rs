@@ -219,7 +219,7 @@ macro_rules! impl_event_store {
                 jobs: &$crate::store::JobsForEvent,
             ) -> $crate::store::StoreResult<$crate::event::Event> {
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let row = sqlx::query(
                     "INSERT INTO events (community_id, title, starts_at, duration_minutes, \
                      timezone, location, capacity, remind, rrule, channel, created_by, \
@@ -293,7 +293,7 @@ macro_rules! impl_event_store {
                 promoted: &$crate::store::JobsForPromoted,
             ) -> $crate::store::StoreResult<Vec<$crate::domain::Member>> {
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 sqlx::query(
                     "UPDATE events SET title = $1, starts_at = $2, duration_minutes = $3, \
                      timezone = $4, location = $5, capacity = $6, remind = $7, rrule = $8, \
@@ -350,7 +350,7 @@ macro_rules! impl_event_store {
                 reason: Option<&str>,
                 jobs: &[$crate::jobs::NewJob],
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let n = sqlx::query(
                     "UPDATE events SET cancelled = TRUE, cancel_reason = $1, updated_at = $2, \
                      rsvp_seq = rsvp_seq + 1 WHERE community_id = $3 AND id = $4 AND cancelled = FALSE",
@@ -383,7 +383,7 @@ macro_rules! impl_event_store {
             ) -> $crate::store::StoreResult<Option<$crate::event::RsvpOutcome>> {
                 use $crate::event::RsvpState;
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 // The lock: serialises RSVPs of this event.
                 let Some(row) = sqlx::query(
                     "UPDATE events SET rsvp_seq = rsvp_seq + 1 WHERE community_id = $1 \

@@ -95,7 +95,7 @@ macro_rules! impl_jobs_board_store {
                 n: &$crate::store::NewOpportunity,
                 jobs: &[$crate::jobs::NewJob],
             ) -> $crate::store::StoreResult<i64> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO opportunities (community_id, poster_id, title, kind, details, \
                      skills, open_until, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -174,7 +174,7 @@ macro_rules! impl_jobs_board_store {
                 now: chrono::DateTime<chrono::Utc>,
                 jobs: &[$crate::jobs::NewJob],
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let n = sqlx::query(
                     "INSERT INTO opportunity_interest (opportunity_id, member_id, community_id, \
                      created_at) SELECT $2, $3, $1, $4 WHERE EXISTS \

@@ -17,6 +17,7 @@ mod social;
 mod sqlite;
 mod stats;
 mod term_index;
+mod write_tx;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

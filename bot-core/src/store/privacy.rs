@@ -376,7 +376,7 @@ macro_rules! impl_privacy_store {
                 by: i64,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<$crate::store::Purpose> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let version: i64 = sqlx::query_scalar(
                     "INSERT INTO community_purposes (community_id, version, text, created_at) \
                      SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3 FROM community_purposes \
@@ -558,7 +558,7 @@ macro_rules! impl_privacy_store {
                 names: &[String],
             ) -> $crate::store::StoreResult<()> {
                 use sqlx::Row;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 if !Self::member_in(&mut tx, community, member).await? {
                     return Ok(());
                 }

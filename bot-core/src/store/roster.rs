@@ -75,7 +75,7 @@ macro_rules! impl_roster_store {
                 rows: &[$crate::roster::RosterRow],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<u64> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let mut n = 0;
                 for r in rows {
                     n += sqlx::query(

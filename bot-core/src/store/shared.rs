@@ -146,7 +146,7 @@ macro_rules! impl_store {
                 }
                 let mut after: $crate::domain::MemberId = 0;
                 loop {
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                     let rows = sqlx::query(concat!(
                         "SELECT ",
                         $crate::store::rows::member_columns!(),
@@ -285,7 +285,7 @@ macro_rules! impl_store {
                 {
                     return Self::community_from_row(&row);
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO communities (name, locale, timezone, requires_approval, \
                      created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -469,7 +469,7 @@ macro_rules! impl_store {
                 use $crate::store::rows::stored_list;
                 let now = chrono::Utc::now();
                 let p = &new.profile;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO members (community_id, status, role, name, department, \
                      joined_year, left_year, company, title, industry, location, skills, \
@@ -529,7 +529,7 @@ macro_rules! impl_store {
                 to: $crate::domain::MemberStatus,
                 jobs: &[$crate::jobs::NewJob],
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let changed = sqlx::query(
                     "UPDATE members SET status = $1, updated_at = $2 \
                      WHERE community_id = $3 AND id = $4 AND status = $5",
@@ -556,7 +556,7 @@ macro_rules! impl_store {
                 member: $crate::domain::MemberId,
                 role: $crate::domain::Role,
             ) -> $crate::store::StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 sqlx::query(
                     "UPDATE members SET role = $1, updated_at = $2 \
                      WHERE community_id = $3 AND id = $4",
@@ -580,7 +580,7 @@ macro_rules! impl_store {
             ) -> $crate::store::StoreResult<()> {
                 use $crate::store::rows::stored_list;
                 let p = &m.profile;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 sqlx::query(
                     "UPDATE members SET name = $1, department = $2, joined_year = $3, \
                      left_year = $4, company = $5, title = $6, industry = $7, location = $8, \
@@ -691,7 +691,7 @@ macro_rules! impl_store {
                 community: $crate::domain::CommunityId,
                 member: $crate::domain::MemberId,
             ) -> $crate::store::StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 if Self::member_in(&mut tx, community, member).await? {
                     Self::delete_member_rows(&mut tx, community, member).await?;
                 }
@@ -703,7 +703,7 @@ macro_rules! impl_store {
                 &self,
                 jobs: &[$crate::jobs::NewJob],
             ) -> $crate::store::StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 Self::insert_jobs(&mut tx, jobs).await?;
                 tx.commit().await?;
                 Ok(())
@@ -791,7 +791,7 @@ macro_rules! impl_store {
                 jobs: &[$crate::jobs::NewJob],
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<bool> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let n = sqlx::query(
                     "UPDATE jobs SET state = 'done', finished_at = $1, payload = '{}', lease_owner = NULL, \
                      lease_until = NULL WHERE id = $2 AND lease_owner = $3 AND state = 'pending'",

@@ -236,7 +236,7 @@ macro_rules! impl_social_store {
                 new: &$crate::social::NewIntro,
                 jobs: &$crate::store::JobsForIntro,
             ) -> $crate::store::StoreResult<$crate::social::Intro> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let row = sqlx::query(
                     "INSERT INTO intros (community_id, requester_id, first_id, second_id, why, \
                      second_answer, status, suppressed, expires_at, created_at) \
@@ -303,7 +303,7 @@ macro_rules! impl_social_store {
                 jobs: &$crate::store::JobsForIntro,
             ) -> $crate::store::StoreResult<Option<$crate::social::Intro>> {
                 let answer = if accept { "accepted" } else { "declined" };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let n = sqlx::query(
                     "UPDATE intros SET \
                      first_answer = CASE WHEN first_id = $1 AND first_answer IS NULL THEN $2 ELSE first_answer END, \
@@ -379,7 +379,7 @@ macro_rules! impl_social_store {
             }
 
             async fn save_coffee_settings(&self, s: &$crate::social::CoffeeSettings, jobs: &[$crate::jobs::NewJob]) -> $crate::store::StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO coffee_settings (community_id, every_days, weekday, at_time, group_size, \
                      mix_alumni_employee, avoid_same_department, next_round) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -480,7 +480,7 @@ macro_rules! impl_social_store {
             }
 
             async fn save_round(&self, community: i64, round_at: chrono::DateTime<chrono::Utc>, groups: &[Vec<i64>]) -> $crate::store::StoreResult<Vec<$crate::social::CoffeeGroup>> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM coffee_groups WHERE community_id = $1 AND round_at = $2")
                     .bind(community)
                     .bind(round_at)
