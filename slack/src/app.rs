@@ -309,7 +309,7 @@ impl SlackApp {
         }
     }
 
-    async fn view_submission(&self, actor: &Actor, payload: &Value) -> Option<Value> {
+    async fn view_submission(self: &Arc<Self>, actor: &Actor, payload: &Value) -> Option<Value> {
         let view = &payload["view"];
         if import::is_import(view) {
             return self.import_submission(actor, view).await;
@@ -328,9 +328,11 @@ impl SlackApp {
         None
     }
 
-    /// The import modal submitted: the file downloaded (admins only, bounded) and handed to
-    /// the core with the command; a refused file keeps the modal open with the reason.
-    async fn import_submission(&self, actor: &Actor, view: &Value) -> Option<Value> {
+    /// The import modal submitted: what can be refused at once (no file, not an admin, too
+    /// large) stays on the modal's file field; otherwise the modal closes within Slack's 3 s
+    /// and the file is downloaded (bounded) and imported in the background, the result (with
+    /// any bad rows by line) sent to the admin's DM.
+    async fn import_submission(self: &Arc<Self>, actor: &Actor, view: &Value) -> Option<Value> {
         let locale = actor
             .locale
             .unwrap_or(self.core.community_defaults().locale);
@@ -348,28 +350,32 @@ impl SlackApp {
         if upload.size > import::MAX_BYTES {
             return say("slack.file_too_large");
         }
-        let team = &actor.identity.space_id;
-        let Some(token) = self.tokens.for_team(team).await else {
+        let team = actor.identity.space_id.clone();
+        let Some(token) = self.tokens.for_team(&team).await else {
             return say("error.try_again");
         };
-        let csv = match self
-            .api
-            .download(&token, &upload.url, import::MAX_BYTES)
-            .await
-        {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                tracing::warn!(error = %e, "downloading the roster file");
-                return say("slack.file_unreadable");
-            }
-        };
-        let command = Command::Admin(Admin::Import {
-            csv: Some(csv),
-            skip_bad,
+        let (app, actor) = (self.clone(), actor.clone());
+        tokio::spawn(async move {
+            let reply = match app
+                .api
+                .download(&token, &upload.url, import::MAX_BYTES)
+                .await
+            {
+                Ok(csv) => {
+                    let command = Command::Admin(Admin::Import {
+                        csv: Some(csv),
+                        skip_bad,
+                    });
+                    app.core.handle(&actor, command).await
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "downloading the roster file");
+                    Reply::text(locale, i18n::t(locale, "slack.file_unreadable", &[])).private()
+                }
+            };
+            app.post_to_user(&team, &actor.identity.user_id, &reply)
+                .await;
         });
-        let reply = self.core.handle(actor, command).await;
-        self.post_to_user(team, &actor.identity.user_id, &reply)
-            .await;
         None
     }
 

@@ -349,6 +349,22 @@ const BAD_ROSTER: &str = "name,email,handle,department,joined,left\n\
     Eve Evans,not-an-email,eve,Sales,2011,2017\n\
     Finn Fox,finn@example.com,finn,Sales,2019,2012\n";
 
+/// The text of the admin's `n`th DM (waits for it: an import finishes after the modal closes).
+async fn outcome_dm(rig: &Rig, n: usize) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let dms = rig.fake.messages(&format!("D{ADMIN}"));
+        if dms.len() >= n {
+            return all_text(&dms[n - 1]);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the admin is told the outcome: {dms:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 async fn import_through_the_modal(rig: &Rig) {
     let files = FileHost::start().await;
     let community = community(rig).await;
@@ -365,8 +381,8 @@ async fn import_through_the_modal(rig: &Rig) {
         .interaction(submission(&view, ADMIN, "admin", vec![bad]))
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let dms = rig.fake.messages(&format!("D{ADMIN}"));
-    let report = all_text(dms.last().expect("the admin is told the outcome"));
+    // The modal closes at once; the outcome follows in the admin's DM.
+    let report = outcome_dm(rig, 1).await;
     assert!(
         report.contains(&message(Locale::En, "roster.refused", &[("errors", "2")])),
         "{report}"
@@ -390,8 +406,7 @@ async fn import_through_the_modal(rig: &Rig) {
         .interaction(submission(&view, ADMIN, "admin", vec![skip]))
         .await;
     assert_eq!((answer.status, answer.body.as_str()), (200, ""));
-    let dms = rig.fake.messages(&format!("D{ADMIN}"));
-    let report = all_text(dms.last().unwrap());
+    let report = outcome_dm(rig, 2).await;
     assert!(
         report.contains(&message(
             Locale::En,
@@ -416,8 +431,7 @@ async fn import_through_the_modal(rig: &Rig) {
         .await;
     // The modal closes.
     assert_eq!((answer.status, answer.body.as_str()), (200, ""));
-    let dms = rig.fake.messages(&format!("D{ADMIN}"));
-    let report = all_text(dms.last().unwrap());
+    let report = outcome_dm(rig, 3).await;
     assert!(
         report.contains(&message(
             Locale::En,
