@@ -166,4 +166,6 @@ pub struct Job {
     pub due_at: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
     pub attempts: i32,
+    /// When it was first claimed for delivery (set by the claim; reset when it is rescheduled).
+    pub first_tried_at: Option<DateTime<Utc>>,
 }

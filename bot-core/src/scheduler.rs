@@ -26,6 +26,9 @@ const BATCH: u32 = 32;
 const CONCURRENCY: usize = 8;
 /// Attempts before a job is marked failed.
 pub const MAX_ATTEMPTS: i32 = 8;
+/// A job the platform keeps refusing with 429 is given up after this long since its first try:
+/// a notice a day late is no longer worth holding the queue for.
+pub const GIVE_UP_AFTER: TimeDelta = TimeDelta::days(1);
 /// Longest idle sleep, a safety net should a wake-up be missed (another instance's write).
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
@@ -37,6 +40,8 @@ pub struct RunStats {
     pub retried: usize,
     pub skipped: usize,
     pub failed: usize,
+    /// Of `failed`: jobs given up after a day of rate limits.
+    pub gave_up: usize,
 }
 
 impl RunStats {
@@ -46,6 +51,7 @@ impl RunStats {
         self.retried += s.retried;
         self.skipped += s.skipped;
         self.failed += s.failed;
+        self.gave_up += s.gave_up;
     }
 }
 
@@ -225,6 +231,21 @@ impl Scheduler {
             Err(e)
                 if job.attempts >= MAX_ATTEMPTS && !matches!(e, DeliveryError::RateLimited(_)) =>
             {
+                self.fail(&job, &e, now, stats).await?
+            }
+            // Rate limited for a whole day: the platform will not take it; stop asking.
+            Err(e @ DeliveryError::RateLimited(_))
+                if job
+                    .first_tried_at
+                    .is_some_and(|first| now - first >= GIVE_UP_AFTER) =>
+            {
+                tracing::error!(
+                    job = job.id,
+                    key = %job.key,
+                    attempts = job.attempts,
+                    "rate limited for a day; giving up"
+                );
+                stats.gave_up += 1;
                 self.fail(&job, &e, now, stats).await?
             }
             Err(e) => {

@@ -258,6 +258,46 @@ async fn check_erased_member_gets_nothing(store: Arc<dyn Store>) {
     assert!(r.sent_keys().is_empty());
 }
 
+/// A platform that answers 429 for ever: retried (rate limits are not failures) until a day
+/// has passed since the first try, then given up, counted, and nothing more is asked.
+async fn check_a_day_of_rate_limits_is_given_up(store: Arc<dyn Store>) {
+    let r = rig(store).await;
+    r.messenger
+        .failures
+        .lock()
+        .unwrap()
+        .extend((0..10_000).map(|_| DeliveryError::RateLimited(Duration::from_secs(600))));
+    r.store
+        .enqueue(&[r.job("throttled", TimeDelta::zero())])
+        .await
+        .unwrap();
+    let mut total = RunStats::default();
+    // Every ten minutes for 23 hours: still retried, far past MAX_ATTEMPTS.
+    for _ in 0..(23 * 6) {
+        let s = r.scheduler.run_due().await.unwrap();
+        total.retried += s.retried;
+        total.failed += s.failed;
+        r.clock.advance(TimeDelta::minutes(10));
+    }
+    assert!(total.retried > usize::try_from(MAX_ATTEMPTS).unwrap());
+    assert_eq!(total.failed, 0, "not given up within the day");
+    // Past a day since the first try: given up, once.
+    let mut after = RunStats::default();
+    for _ in 0..(2 * 6) {
+        let s = r.scheduler.run_due().await.unwrap();
+        after.failed += s.failed;
+        after.gave_up += s.gave_up;
+        r.clock.advance(TimeDelta::minutes(10));
+    }
+    assert_eq!((after.failed, after.gave_up), (1, 1));
+    assert!(r.sent_keys().is_empty());
+    assert_eq!(
+        r.store.next_wake().await.unwrap(),
+        None,
+        "nothing left to retry"
+    );
+}
+
 macro_rules! on_both {
     ($($check:ident),+ $(,)?) => {
         mod sqlite {
@@ -290,4 +330,5 @@ on_both!(
     check_retries_with_backoff_and_retry_after,
     check_gives_up_and_skips_stale,
     check_erased_member_gets_nothing,
+    check_a_day_of_rate_limits_is_given_up,
 );

@@ -279,6 +279,8 @@ fn job(c: CommunityId, member: Option<MemberId>, key: &str, due_at: DateTime<Utc
 }
 
 /// The job `claim_jobs` should hand out for `new`.
+/// `new` as a claim returns it; `first_tried_at` is whatever the claim recorded (checked on its
+/// own in `a_job_rate_limited_for_a_day_is_given_up`).
 fn claimed(new: &NewJob, id: i64, attempts: i32) -> Job {
     Job {
         id,
@@ -288,7 +290,18 @@ fn claimed(new: &NewJob, id: i64, attempts: i32) -> Job {
         due_at: new.due_at,
         valid_until: new.valid_until,
         attempts,
+        first_tried_at: None,
     }
+}
+
+/// A claimed job without its first-try time, to compare with [`claimed`].
+fn untimed(mut job: Job) -> Job {
+    assert!(
+        job.first_tried_at.is_some(),
+        "a claim records its first try"
+    );
+    job.first_tried_at = None;
+    job
 }
 
 async fn claim(store: &dyn Store, now: DateTime<Utc>, worker: &str, limit: u32) -> Vec<Job> {
@@ -516,8 +529,8 @@ async fn check_insert_member(store: &dyn Store, _raw: &Raw) {
     let welcome = jobs(&m);
     let got = claim(store, t, "worker", 10).await;
     assert_eq!(got.len(), 2, "the member's jobs were written: {got:?}");
-    assert_eq!(got[0], claimed(&welcome[1], got[0].id, 1));
-    assert_eq!(got[1], claimed(&welcome[0], got[1].id, 1));
+    assert_eq!(untimed(got[0].clone()), claimed(&welcome[1], got[0].id, 1));
+    assert_eq!(untimed(got[1].clone()), claimed(&welcome[0], got[1].id, 1));
 
     // The same identity again fails, and writes neither a member nor its jobs.
     let dup_jobs = move |m: &Member| vec![job(c, Some(m.id), "duplicate-welcome", t)];
@@ -1745,8 +1758,8 @@ async fn check_jobs(store: &dyn Store, _raw: &Raw) {
     // Only due jobs (due_at <= now), earliest first, leased to the claimer.
     let got = store.claim_jobs(t, "w1", t + secs(30), 10).await.unwrap();
     assert_eq!(keys(&got), ["a", "b"]);
-    assert_eq!(got[0], claimed(&a, got[0].id, 1));
-    assert_eq!(got[1], claimed(&b, got[1].id, 1));
+    assert_eq!(untimed(got[0].clone()), claimed(&a, got[0].id, 1));
+    assert_eq!(untimed(got[1].clone()), claimed(&b, got[1].id, 1));
     let (ja, jb) = (got[0].id, got[1].id);
     assert_eq!(
         claim(store, t, "w2", 10).await,
@@ -1778,9 +1791,14 @@ async fn check_jobs(store: &dyn Store, _raw: &Raw) {
         .unwrap();
     assert_eq!(keys(&got), ["b", "c"]);
     assert_eq!(
-        got[0],
+        untimed(got[0].clone()),
         claimed(&b, jb, 2),
         "attempts count the second claim"
+    );
+    assert_eq!(
+        got[0].first_tried_at,
+        Some(t),
+        "the first try is remembered across claims"
     );
     let jc = got[1].id;
     assert!(
@@ -1837,6 +1855,7 @@ async fn check_jobs(store: &dyn Store, _raw: &Raw) {
         due_at: t + secs(300),
         ..j_c.clone()
     };
+    let got: Vec<Job> = got.into_iter().map(untimed).collect();
     assert_eq!(got, vec![claimed(&retried, jc, 2)]);
     assert!(store.finish_job(jc, "w4", done, None, t).await.unwrap());
     assert_eq!(store.next_wake().await.unwrap(), None);
@@ -1885,7 +1904,7 @@ async fn check_jobs(store: &dyn Store, _raw: &Raw) {
     let got = claim(store, t, "w", 10).await;
     assert_eq!(keys(&got), ["k1", "k2"]);
     assert_eq!(
-        got[0],
+        untimed(got[0].clone()),
         claimed(&first, got[0].id, 1),
         "the first version is kept"
     );

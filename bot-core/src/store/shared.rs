@@ -70,6 +70,7 @@ macro_rules! impl_store {
                     due_at: row.try_get("due_at")?,
                     valid_until: row.try_get("valid_until")?,
                     attempts: row.try_get("attempts")?,
+                    first_tried_at: row.try_get("first_tried_at")?,
                 })
             }
 
@@ -92,8 +93,8 @@ macro_rules! impl_store {
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                          ON CONFLICT (idempotency_key) DO UPDATE SET state = 'pending', \
                          due_at = excluded.due_at, valid_until = excluded.valid_until, \
-                         payload = excluded.payload, attempts = 0, lease_owner = NULL, \
-                         lease_until = NULL, finished_at = NULL"
+                         payload = excluded.payload, attempts = 0, first_tried_at = NULL, \
+                         lease_owner = NULL, lease_until = NULL, finished_at = NULL"
                     } else {
                         "INSERT INTO jobs (community_id, member_id, event_id, kind, payload, \
                          idempotency_key, due_at, valid_until, created_at) \
@@ -717,12 +718,13 @@ macro_rules! impl_store {
                 limit: u32,
             ) -> $crate::store::StoreResult<Vec<$crate::jobs::Job>> {
                 let rows = sqlx::query(concat!(
-                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
+                     first_tried_at = COALESCE(first_tried_at, $3) \
                      WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_at <= $3 \
                      AND (lease_until IS NULL OR lease_until < $3) ORDER BY due_at, id LIMIT $4 ",
                     $claim_lock,
                     ") RETURNING id, community_id, payload, idempotency_key, due_at, \
-                     valid_until, attempts"
+                     valid_until, attempts, first_tried_at"
                 ))
                 .bind(worker)
                 .bind(lease_until)
