@@ -70,36 +70,36 @@ pub async fn run(
 ) -> Result<()> {
     let store = db::open_serving(&config.database_url).await?;
     let core = Arc::new(core(config, store.clone(), Arc::new(SystemClock)));
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut services = Vec::new();
     let mut messenger = RoutingMessenger {
         discord: None,
         slack: None,
     };
     if let Some(discord) = discord {
-        let started = alumni_discord::start(core.clone(), discord, &mut tasks)
+        let started = alumni_discord::start(core.clone(), discord)
             .await
             .context("starting Discord")?;
         messenger.discord = Some((started.messenger, started.directory));
+        services.extend(started.services);
     }
     if let Some(slack) = slack {
-        let started = alumni_slack::start(core.clone(), store.clone(), slack, &mut tasks)
+        let started = alumni_slack::start(core.clone(), store.clone(), slack)
             .await
             .context("starting Slack")?;
         messenger.slack = Some(started.messenger);
+        services.extend(started.services);
+    }
+    // Each platform connection runs on its own: one that fails (Discord unreachable, a Slack
+    // token refused) is reported in /healthz and retried with backoff while the rest serve.
+    let mut tasks = tokio::task::JoinSet::new();
+    for service in services {
+        tasks.spawn(bot_core::health::supervise(service, core.health().clone()));
     }
     let scheduler = Scheduler::new(core, Arc::new(messenger));
-    tasks.spawn(async move {
-        scheduler.run().await;
-        Ok(())
-    });
+    tasks.spawn(async move { scheduler.run().await });
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("stopping");
-            Ok(())
-        }
-        Some(done) = tasks.join_next() => match done.context("a task panicked")? {
-            Ok(()) => Ok(()),
-            Err(e) => Err(anyhow::anyhow!(e).context("a platform connection stopped")),
-        },
+        _ = tokio::signal::ctrl_c() => eprintln!("stopping"),
+        _ = tasks.join_next() => anyhow::bail!("a task stopped"),
     }
+    Ok(())
 }

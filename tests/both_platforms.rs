@@ -115,13 +115,74 @@ async fn both_platforms_start_and_slack_admins_are_set_up_before_anyone_types() 
     assert_eq!(admin.status, MemberStatus::Approved);
     assert_eq!(admin.role, Role::Admin);
 
-    // And the Slack endpoints answer.
-    let health = reqwest_like_get(port, "/healthz").await;
-    assert_eq!(health, "ok");
+    // And the Slack endpoints answer: everything is up.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = get(port, "/healthz").await;
+        if (status, body.as_str()) == (200, "ok") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{status} {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
-/// GET a path on 127.0.0.1:port (retrying while the server starts); the body.
-async fn reqwest_like_get(port: u16, path: &str) -> String {
+/// Discord unreachable at start (nothing listens at its API base): the process keeps serving
+/// Slack, and `/healthz` says which platform is down (503) instead of the process exiting.
+#[tokio::test]
+async fn an_unreachable_discord_leaves_slack_serving_and_is_reported() {
+    let db = TempSqlite::new("discord_down");
+    let slack_api = fake_slack_api().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut bot = Running(
+        Command::new(env!("CARGO_BIN_EXE_alumni-bot"))
+            .arg("run")
+            .env("DATABASE_URL", db.url())
+            .env_remove("ALUMNI_CONFIG")
+            .env("ALUMNI_ADMINS", SLACK_ADMIN)
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("DISCORD_API_BASE", format!("http://127.0.0.1:{closed}"))
+            .env("DISCORD_GUILD_ID", GUILD.to_string())
+            .env("SLACK_SIGNING_SECRET", "both-platforms-secret")
+            .env("SLACK_BOT_TOKEN", "xoxb-both-platforms")
+            .env("SLACK_API_URL", &slack_api)
+            .env("ALUMNI_HTTP_ADDR", format!("127.0.0.1:{port}"))
+            .env_remove("SLACK_APP_TOKEN")
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let report = loop {
+        let (status, body) = get(port, "/healthz").await;
+        if status == 503 && body.contains("discord: down") {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "{status} {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(report.contains("slack-http: up"), "{report}");
+    // Still running a few retries later, still serving Slack.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(bot.0.try_wait().unwrap().is_none(), "the process exited");
+    let (status, _) = get(port, "/healthz").await;
+    assert_eq!(status, 503);
+}
+
+/// GET a path on 127.0.0.1:port (retrying while the server starts): status and body.
+async fn get(port: u16, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -130,10 +191,16 @@ async fn reqwest_like_get(port: u16, path: &str) -> String {
             stream.write_all(request.as_bytes()).await.unwrap();
             let mut raw = String::new();
             stream.read_to_string(&mut raw).await.unwrap();
-            return raw
+            let status = raw
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let body = raw
                 .split_once("\r\n\r\n")
                 .map(|(_, b)| b.to_owned())
                 .unwrap_or_default();
+            return (status, body);
         }
         assert!(Instant::now() < deadline, "no HTTP server on {port}");
         tokio::time::sleep(Duration::from_millis(100)).await;

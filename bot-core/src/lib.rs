@@ -9,6 +9,7 @@ pub mod command;
 pub mod domain;
 pub mod error;
 pub mod event;
+pub mod health;
 pub mod i18n;
 pub mod ics;
 pub mod jobs;

@@ -56,11 +56,6 @@ impl DiscordBot {
         core: Arc<Core>,
         config: DiscordConfig,
     ) -> Result<DiscordBot, serenity::Error> {
-        let mut http = HttpBuilder::new(&config.token);
-        if let Some(base) = &config.api_base {
-            // serenity rewrites discord.com to the proxy only with its ratelimiter off.
-            http = http.proxy(base.clone()).ratelimiter_disabled(true);
-        }
         if let Some(guild) = config.guild_id {
             // ALUMNI_ADMINS exist before the first interaction, which may beat GUILD_CREATE.
             if let Err(e) = core
@@ -83,6 +78,19 @@ impl DiscordBot {
             screening: roles::Screening::default(),
             mirrors: scheduled::Mirrors::default(),
         });
+        DiscordBot::over(app, messenger).await
+    }
+
+    /// A new gateway client over an existing app (after the connection was lost for good).
+    pub async fn over(
+        app: Arc<DiscordApp>,
+        messenger: Arc<DiscordMessenger>,
+    ) -> Result<DiscordBot, serenity::Error> {
+        let mut http = HttpBuilder::new(&app.config.token);
+        if let Some(base) = &app.config.api_base {
+            // serenity rewrites discord.com to the proxy only with its ratelimiter off.
+            http = http.proxy(base.clone()).ratelimiter_disabled(true);
+        }
         let client = serenity::all::ClientBuilder::new_with_http(http.build(), intents())
             .cache_settings(cache_settings())
             .framework(framework::framework(app.clone()))
@@ -103,29 +111,41 @@ impl DiscordBot {
     }
 }
 
-/// A task of a running adapter; it ends only when that part of the adapter stops.
-pub type Task = Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-/// What a started adapter hands back: the messenger the scheduler delivers through, and the
-/// guilds it knows (a channel post goes to Discord when its community is one of them).
+/// What a started adapter hands back: the messenger the scheduler delivers through, the guilds
+/// it knows (a channel post goes to Discord when its community is one of them), and its
+/// gateway connection as a restartable service for the caller to supervise.
 pub struct Started {
     pub messenger: Arc<DiscordMessenger>,
     pub directory: Arc<Directory>,
+    pub services: Vec<bot_core::health::Service>,
 }
 
-/// Serve Discord: the gateway client (poise's framework) in `tasks`. The one start-up the
-/// binary uses, alone or beside Slack; the scheduler is the caller's.
-pub async fn start(
-    core: Arc<Core>,
-    config: DiscordConfig,
-    tasks: &mut tokio::task::JoinSet<Task>,
-) -> Result<Started, serenity::Error> {
+/// Discord: the one start-up the binary uses, alone or beside Slack. Nothing connects yet: the
+/// gateway is the returned service (the caller runs it, and runs it again if Discord is down),
+/// and the scheduler is the caller's.
+pub async fn start(core: Arc<Core>, config: DiscordConfig) -> Result<Started, serenity::Error> {
     let bot = DiscordBot::new(core, config).await?;
-    let started = Started {
-        messenger: bot.messenger.clone(),
-        directory: bot.app.directory.clone(),
-    };
-    eprintln!("Discord: connecting");
-    tasks.spawn(async move { bot.run().await.map_err(|e| Box::new(e) as _) });
-    Ok(started)
+    let app = bot.app.clone();
+    let (messenger, directory) = (bot.messenger.clone(), app.directory.clone());
+    let first = std::sync::Mutex::new(Some(bot));
+    let kept = messenger.clone();
+    let gateway = bot_core::health::Service::new("discord", move || {
+        // The first run uses the client built above; a restart builds a new one over the
+        // same app (its guilds, screening and messenger carry over).
+        let bot = first.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let (app, messenger) = (app.clone(), kept.clone());
+        async move {
+            let bot = match bot {
+                Some(bot) => bot,
+                None => DiscordBot::over(app, messenger).await?,
+            };
+            bot.run().await?;
+            Ok(())
+        }
+    });
+    Ok(Started {
+        messenger,
+        directory,
+        services: vec![gateway],
+    })
 }

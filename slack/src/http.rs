@@ -31,9 +31,21 @@ pub fn router(app: Arc<SlackApp>) -> Router {
         .route("/slack/events", post(events))
         .route("/slack/install", get(install))
         .route("/slack/oauth/callback", get(oauth_callback))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
+}
+
+/// `ok` (200) when every running part is up, else which one is down (503): one platform's
+/// outage is visible while the others keep serving.
+async fn healthz(State(app): State<Arc<SlackApp>>) -> (StatusCode, String) {
+    let health = app.core.health();
+    let status = if health.all_up() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, health.render())
 }
 
 /// Serve the router on an already bound listener until the task is dropped.

@@ -26,4 +26,4 @@ pub use api::SlackApi;
 pub use app::SlackApp;
 pub use config::SlackConfig;
 pub use messenger::SlackMessenger;
-pub use start::{StartError, Started, Task, start};
+pub use start::{StartError, Started, start};

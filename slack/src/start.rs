@@ -6,10 +6,9 @@ use bot_core::domain::Platform;
 use bot_core::service::Core;
 use bot_core::store::Store;
 
-use crate::{SlackApi, SlackApp, SlackConfig, SlackMessenger};
+use bot_core::health::Service;
 
-/// A task of a running adapter; it ends only when that part of the adapter stops.
-pub type Task = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+use crate::{SlackApi, SlackApp, SlackConfig, SlackMessenger};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -24,20 +23,22 @@ pub enum StartError {
     Bootstrap(#[from] bot_core::error::CoreError),
 }
 
-/// What a started adapter hands back: the messenger the scheduler delivers through.
+/// What a started adapter hands back: the messenger the scheduler delivers through, and its
+/// long-running parts (Socket Mode, the HTTP endpoints) as restartable services for the caller
+/// to supervise.
 pub struct Started {
     pub messenger: Arc<SlackMessenger>,
+    pub services: Vec<Service>,
 }
 
-/// Serve Slack: the HTTP endpoints (with `SLACK_SIGNING_SECRET`), Socket Mode (with
-/// `SLACK_APP_TOKEN`), and in single-workspace mode the team's `ALUMNI_ADMINS` set up before
-/// anyone types. Its tasks go into `tasks`; the scheduler is the caller's (one for all
-/// platforms).
+/// Slack: the HTTP endpoints (with `SLACK_SIGNING_SECRET`; the port is bound now, so a taken
+/// port is an error at once), Socket Mode (with `SLACK_APP_TOKEN`), and in single-workspace
+/// mode the team's `ALUMNI_ADMINS` set up before anyone types. The scheduler is the caller's
+/// (one for all platforms).
 pub async fn start(
     core: Arc<Core>,
     store: Arc<dyn Store>,
     config: SlackConfig,
-    tasks: &mut tokio::task::JoinSet<Task>,
 ) -> Result<Started, StartError> {
     let api = Arc::new(SlackApi::new(&config.api_url)?);
     if let Some(token) = &config.bot_token {
@@ -57,13 +58,16 @@ pub async fn start(
         config.bot_token.clone(),
     ));
     let app = SlackApp::new(core, api, config.clone());
+    let mut services = Vec::new();
     if let Some(app_token) = config.app_token.clone() {
         let app = app.clone();
-        tasks.spawn(async move {
-            crate::socket::run(app, &app_token)
-                .await
-                .map_err(|e| Box::new(e) as _)
-        });
+        services.push(Service::new("slack-socket", move || {
+            let (app, token) = (app.clone(), app_token.clone());
+            async move {
+                crate::socket::run(app, &token).await?;
+                Ok(())
+            }
+        }));
     }
     if !config.signing_secret.is_empty() {
         let addr = config.http_addr;
@@ -71,11 +75,22 @@ pub async fn start(
             .await
             .map_err(|source| StartError::Listen { addr, source })?;
         eprintln!("Slack: listening on http://{addr}");
-        tasks.spawn(async move {
-            crate::http::serve(listener, app)
-                .await
-                .map_err(|e| Box::new(e) as _)
-        });
+        let first = std::sync::Mutex::new(Some(listener));
+        services.push(Service::new("slack-http", move || {
+            let listener = first.lock().unwrap_or_else(|e| e.into_inner()).take();
+            let app = app.clone();
+            async move {
+                let listener = match listener {
+                    Some(l) => l,
+                    None => tokio::net::TcpListener::bind(addr).await?,
+                };
+                crate::http::serve(listener, app).await?;
+                Ok(())
+            }
+        }));
     }
-    Ok(Started { messenger })
+    Ok(Started {
+        messenger,
+        services,
+    })
 }

@@ -103,6 +103,8 @@ pub struct Core {
     pub(crate) config: CoreConfig,
     /// Woken when a job is written, so the scheduler need not poll.
     pub(crate) jobs_written: Arc<Notify>,
+    /// What the running parts report (platform connections, HTTP), for `/healthz`.
+    health: crate::health::Health,
 }
 
 impl Core {
@@ -112,7 +114,13 @@ impl Core {
             clock,
             config,
             jobs_written: Arc::new(Notify::new()),
+            health: crate::health::Health::default(),
         }
+    }
+
+    /// What the running parts report about themselves (`/healthz`).
+    pub fn health(&self) -> &crate::health::Health {
+        &self.health
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
