@@ -86,7 +86,9 @@ impl DiscordApp {
                 channels,
             },
         );
-        if let Err(e) = self.core.bootstrap(Platform::Discord, &space).await {
+        // DISCORD_GUILD_ID was made a home space at start; any other server only gets the
+        // ALUMNI_ADMINS written for it (`GUILD:USER`).
+        if let Err(e) = self.core.space_seen(Platform::Discord, &space).await {
             tracing::error!(error = %e, "setting up ALUMNI_ADMINS");
         }
     }

@@ -199,7 +199,15 @@ impl SlackApp {
             }
             Some(response(&reply))
         };
-        match tokio::time::timeout(self.config.inline_budget, &mut work).await {
+        // A zero budget always acknowledges first (however quick the answer would be).
+        let inline = if self.config.inline_budget.is_zero() {
+            Err(())
+        } else {
+            tokio::time::timeout(self.config.inline_budget, &mut work)
+                .await
+                .map_err(|_| ())
+        };
+        match inline {
             Ok(Ok((app, cmd, reply))) => finish(app, cmd, reply).await.unwrap_or_else(|| json!({})),
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "slash command task failed");

@@ -342,8 +342,15 @@ async fn oauth_callback(State(app): State<Arc<SlackApp>>, Query(q): Query<Callba
         tracing::error!(error = %e, "saving an installation");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
-    // ALUMNI_ADMINS get their rows now, so the first joiner's notice has someone to reach.
-    if let Err(e) = app.core.bootstrap(Platform::Slack, team).await {
+    // The person who installed the app is the workspace's first admin, so the first joiner's
+    // notice has someone to reach. ALUMNI_ADMINS apply only where written for this team
+    // (`TEAM:USER`): an installed workspace is not the operator's own.
+    if let Some(installer) = access["authed_user"]["id"].as_str()
+        && let Err(e) = app.core.first_admin(Platform::Slack, team, installer).await
+    {
+        tracing::warn!(error = %e, "making the installer an admin");
+    }
+    if let Err(e) = app.core.space_seen(Platform::Slack, team).await {
         tracing::warn!(error = %e, "bootstrapping admins for a new workspace");
     }
     tracing::info!(

@@ -39,7 +39,10 @@ pub struct Actor {
 
 #[derive(Debug, Clone)]
 pub struct CoreConfig {
-    /// Platform user ids (shell: names) who are admins from the start (`ALUMNI_ADMINS`).
+    /// Who is an admin from the start (`ALUMNI_ADMINS`): a platform user id (shell: a name),
+    /// an admin only in the configured single spaces ([`Core::bootstrap`]: `DISCORD_GUILD_ID`,
+    /// the `SLACK_BOT_TOKEN` team, the shell), or `SPACE:USER`, an admin in that space only.
+    /// Never in every server or workspace the bot is added to.
     pub bootstrap_admins: Vec<String>,
     /// How a community is set up the first time its space is seen.
     pub community_defaults: NewCommunity,
@@ -105,6 +108,8 @@ pub struct Core {
     pub(crate) jobs_written: Arc<Notify>,
     /// What the running parts report (platform connections, HTTP), for `/healthz`.
     health: crate::health::Health,
+    /// The configured single spaces, where unscoped `ALUMNI_ADMINS` are admins.
+    home_spaces: std::sync::Mutex<std::collections::HashSet<(Platform, String)>>,
 }
 
 impl Core {
@@ -115,6 +120,7 @@ impl Core {
             config,
             jobs_written: Arc::new(Notify::new()),
             health: crate::health::Health::default(),
+            home_spaces: std::sync::Mutex::default(),
         }
     }
 
@@ -274,21 +280,83 @@ impl Core {
         }
     }
 
+    /// A configured single space (`DISCORD_GUILD_ID`, the `SLACK_BOT_TOKEN` team, the shell):
+    /// unscoped `ALUMNI_ADMINS` are admins here, set up now so joiners have someone to approve
+    /// them before any admin has typed.
     pub async fn bootstrap(&self, platform: Platform, space_id: &str) -> Result<(), CoreError> {
+        self.home_spaces
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((platform, space_id.to_owned()));
+        self.space_seen(platform, space_id).await
+    }
+
+    /// A space the bot was added to (a Discord server, an OAuth-installed workspace): the
+    /// `ALUMNI_ADMINS` that apply there (written `SPACE:USER` for it, or unscoped in a home
+    /// space) get their admin row.
+    pub async fn space_seen(&self, platform: Platform, space_id: &str) -> Result<(), CoreError> {
         for admin in &self.config.bootstrap_admins {
+            let user = match admin.split_once(':') {
+                Some((space, user)) if space == space_id => user,
+                Some(_) => continue,
+                None => admin,
+            };
             let actor = Actor {
                 identity: Identity {
                     platform,
                     space_id: space_id.to_owned(),
-                    user_id: admin.clone(),
-                    handle: admin.clone(),
+                    user_id: user.to_owned(),
+                    handle: user.to_owned(),
                 },
                 locale: None,
                 platform_admin: false,
             };
-            self.context(&actor).await?;
+            if self.is_bootstrap_admin(&actor.identity) {
+                self.context(&actor).await?;
+            }
         }
         Ok(())
+    }
+
+    /// The person who added the bot to a space (a Slack workspace's installer) becomes an
+    /// approved admin there, as a platform admin would.
+    pub async fn first_admin(
+        &self,
+        platform: Platform,
+        space_id: &str,
+        user_id: &str,
+    ) -> Result<(), CoreError> {
+        let actor = Actor {
+            identity: Identity {
+                platform,
+                space_id: space_id.to_owned(),
+                user_id: user_id.to_owned(),
+                handle: user_id.to_owned(),
+            },
+            locale: None,
+            platform_admin: true,
+        };
+        self.context(&actor).await.map(|_| ())
+    }
+
+    /// Whether `ALUMNI_ADMINS` names this person for this space.
+    fn is_bootstrap_admin(&self, id: &Identity) -> bool {
+        // The shell is one space by nature: its names are always at home.
+        let home = || {
+            id.platform == Platform::Shell
+                || self
+                    .home_spaces
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains(&(id.platform, id.space_id.clone()))
+        };
+        self.config
+            .bootstrap_admins
+            .iter()
+            .any(|a| match a.split_once(':') {
+                Some((space, user)) => space == id.space_id && user == id.user_id,
+                None => a == &id.user_id && home(),
+            })
     }
 
     /// Resolve the community and the asking member. Bootstrap admins get an approved admin
@@ -303,12 +371,7 @@ impl Core {
             .store
             .member_by_identity(community.id, id.platform, &id.user_id)
             .await?;
-        let is_bootstrap = actor.platform_admin
-            || self
-                .config
-                .bootstrap_admins
-                .iter()
-                .any(|a| a == &id.user_id);
+        let is_bootstrap = actor.platform_admin || self.is_bootstrap_admin(id);
         if member.is_none() && is_bootstrap {
             let new = NewMember {
                 identity: id.clone(),
