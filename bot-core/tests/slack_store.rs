@@ -122,11 +122,14 @@ async fn check_installations(store: &dyn Store) {
 async fn check_oauth_states(store: &dyn Store) {
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let ten = TimeDelta::minutes(10);
-    store
-        .insert_oauth_state("s-fresh", now + ten)
-        .await
-        .unwrap();
-    store.insert_oauth_state("s-old", now + ten).await.unwrap();
+    for state in ["s-fresh", "s-old"] {
+        assert!(
+            store
+                .insert_oauth_state(state, now, now + ten, 100)
+                .await
+                .unwrap()
+        );
+    }
 
     assert!(!store.take_oauth_state("s-unknown", now).await.unwrap());
     assert!(store.take_oauth_state("s-fresh", now).await.unwrap());
@@ -141,6 +144,30 @@ async fn check_oauth_states(store: &dyn Store) {
             .unwrap(),
         "an expired state is refused"
     );
+
+    // A loop of installs cannot grow the table: past the cap nothing more is stored, and
+    // expired states are gone as soon as anyone asks for a new one (#15 item 8).
+    let later = now + TimeDelta::hours(1);
+    let mut stored = 0;
+    for i in 0..2_000 {
+        if store
+            .insert_oauth_state(&format!("s-{i}"), later, later + ten, 500)
+            .await
+            .unwrap()
+        {
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, 500);
+    assert_eq!(store.count_oauth_states().await.unwrap(), 500);
+    let expired = later + ten + TimeDelta::seconds(1);
+    assert!(
+        store
+            .insert_oauth_state("s-next", expired, expired + ten, 500)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.count_oauth_states().await.unwrap(), 1);
 }
 
 async fn check_event_dedupe(store: &dyn Store) {

@@ -31,8 +31,6 @@ pub struct SlackConfig {
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:3000";
 pub const AUTHORIZE_URL: &str = "https://slack.com/oauth/v2/authorize";
-/// What the bot asks for at install.
-pub const BOT_SCOPES: &str = "commands,chat:write,im:write,mpim:write,users:read,channels:history,groups:history,im:history,mpim:history";
 
 impl SlackConfig {
     pub fn new(signing_secret: impl Into<String>) -> SlackConfig {

@@ -235,15 +235,35 @@ pub async fn handle_event(app: Arc<SlackApp>, envelope: Value, retry: Option<&st
     let _ = tokio::time::timeout(INLINE_BUDGET, work).await;
 }
 
+/// OAuth installs waiting for their callback at once (each state lives `OAUTH_STATE_TTL`):
+/// far above real installs, and a bound on what a loop of `GET /slack/install` can store.
+const MAX_OAUTH_STATES: i64 = 500;
+
 async fn install(State(app): State<Arc<SlackApp>>) -> Response {
     let Some(client_id) = &app.config.client_id else {
         return (StatusCode::NOT_FOUND, "OAuth install is not configured").into_response();
     };
     let state = hex::encode(rand::random::<[u8; 32]>());
-    let expires = app.core.clock().now() + OAUTH_STATE_TTL;
-    if let Err(e) = app.core.store().insert_oauth_state(&state, expires).await {
-        tracing::error!(error = %e, "saving an OAuth state");
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    let now = app.core.clock().now();
+    match app
+        .core
+        .store()
+        .insert_oauth_state(&state, now, now + OAUTH_STATE_TTL, MAX_OAUTH_STATES)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("too many OAuth installs in progress; refusing a new one");
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many installs are in progress. Try again in a few minutes.",
+            )
+                .into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "saving an OAuth state");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     }
     let mut url = match url::Url::parse(&app.config.authorize_url) {
         Ok(u) => u,
@@ -254,7 +274,7 @@ async fn install(State(app): State<Arc<SlackApp>>) -> Response {
     };
     url.query_pairs_mut()
         .append_pair("client_id", client_id)
-        .append_pair("scope", crate::config::BOT_SCOPES)
+        .append_pair("scope", &crate::manifest::SCOPES.join(","))
         .append_pair("state", &state);
     if let Some(redirect) = &app.config.redirect_url {
         url.query_pairs_mut().append_pair("redirect_uri", redirect);

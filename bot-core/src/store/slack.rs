@@ -33,8 +33,18 @@ pub trait SlackStore: Send + Sync {
     /// Mark a team's installation revoked; false if there was none.
     async fn revoke_slack_installation(&self, team_id: &str) -> StoreResult<bool>;
 
-    /// Remember an OAuth `state` until `expires_at`.
-    async fn insert_oauth_state(&self, state: &str, expires_at: DateTime<Utc>) -> StoreResult<()>;
+    /// Remember an OAuth `state` until `expires_at`, first forgetting every state expired at
+    /// `now`; refused (false) when `cap` states are already waiting, so anyone requesting
+    /// `/slack/install` in a loop cannot grow the table.
+    async fn insert_oauth_state(
+        &self,
+        state: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        cap: i64,
+    ) -> StoreResult<bool>;
+    /// OAuth states still waiting for their callback.
+    async fn count_oauth_states(&self) -> StoreResult<i64>;
     /// Consume a state: true once, if it exists and has not expired at `now`.
     async fn take_oauth_state(&self, state: &str, now: DateTime<Utc>) -> StoreResult<bool>;
 
@@ -126,14 +136,37 @@ macro_rules! impl_slack_store {
             async fn insert_oauth_state(
                 &self,
                 state: &str,
+                now: chrono::DateTime<chrono::Utc>,
                 expires_at: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::store::StoreResult<()> {
+                cap: i64,
+            ) -> $crate::store::StoreResult<bool> {
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
+                sqlx::query("DELETE FROM slack_oauth_states WHERE expires_at <= $1")
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                // A bound, not an exact count: on PostgreSQL a few concurrent requests may
+                // each see room for one more (SQLite's write transaction serializes them).
+                let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM slack_oauth_states")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if waiting >= cap {
+                    tx.commit().await?;
+                    return Ok(false);
+                }
                 sqlx::query("INSERT INTO slack_oauth_states (state, expires_at) VALUES ($1, $2)")
                     .bind(state)
                     .bind(expires_at)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(())
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn count_oauth_states(&self) -> $crate::store::StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM slack_oauth_states")
+                    .fetch_one(&self.pool)
+                    .await?)
             }
 
             async fn take_oauth_state(
@@ -182,3 +215,4 @@ macro_rules! impl_slack_store {
 }
 
 pub(crate) use impl_slack_store;
+
