@@ -180,6 +180,13 @@ impl Config {
         if slack.client_id.is_some() != slack.client_secret.is_some() {
             bail!("SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together");
         }
+        slack.sealer = secret_key()?.map(std::sync::Arc::new);
+        if slack.client_id.is_some() && slack.sealer.is_none() {
+            bail!(
+                "OAuth install (SLACK_CLIENT_ID) stores each workspace's bot token: set ALUMNI_SECRET_KEY \
+                 (32 random bytes as 64 hex digits, e.g. `openssl rand -hex 32`) so they are sealed at rest"
+            );
+        }
         Ok(Some(slack))
     }
 
@@ -193,6 +200,18 @@ impl Config {
             .map(Some)
             .map_err(Into::into)
     }
+}
+
+/// `ALUMNI_SECRET_KEY`: the key workspace tokens are sealed with, if set.
+pub fn secret_key() -> Result<Option<alumni_slack::sealed::Sealer>> {
+    named_key("ALUMNI_SECRET_KEY")
+}
+
+/// A sealing key from the environment variable `name`, if set.
+pub fn named_key(name: &str) -> Result<Option<alumni_slack::sealed::Sealer>> {
+    env(name)
+        .map(|k| alumni_slack::sealed::Sealer::from_key(&k).with_context(|| name.to_owned()))
+        .transpose()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ mod shell;
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use bot_core::clock::{Clock, OffsetClock, SystemClock};
 use bot_core::scheduler::Scheduler;
 use bot_core::service::{Core, CoreConfig};
@@ -69,6 +69,9 @@ enum Cmd {
         #[arg(long, global = true, default_value = "local")]
         space: String,
     },
+    /// Seal every stored Slack workspace token with ALUMNI_SECRET_KEY: tokens sealed with
+    /// ALUMNI_OLD_SECRET_KEY (a key being replaced) or stored before sealing are re-sealed.
+    RotateSecretKey,
     /// Print the Slack app manifest (paste it in "Create New App → From a manifest"): every
     /// slash command, scope, bot event, interactivity and the OAuth redirect.
     SlackManifest {
@@ -131,6 +134,7 @@ async fn main() -> Result<()> {
         }
         Cmd::Shell { user } => run_shell(&config, user).await,
         Cmd::SlackManifest { .. } => unreachable!("answered before the configuration"),
+        Cmd::RotateSecretKey => rotate_secret_key(&config).await,
         Cmd::Deliver {
             log,
             dedupe,
@@ -232,4 +236,24 @@ async fn run_roster(config: &Config, action: RosterCmd, platform: &str, space: &
             Ok(())
         }
     }
+}
+
+/// `alumni-bot rotate-secret-key`: every installation's token opened (old key, or plain) and
+/// sealed with the new key, each saved in place. Stops at the first token that does not open,
+/// so a wrong old key changes nothing more.
+async fn rotate_secret_key(config: &Config) -> Result<()> {
+    let new = config::secret_key()?.context("set ALUMNI_SECRET_KEY to the new key")?;
+    let old = config::named_key("ALUMNI_OLD_SECRET_KEY")?;
+    let store = db::open(&config.database_url).await?;
+    let mut sealed = 0;
+    for mut installation in store.all_slack_installations().await? {
+        let token = alumni_slack::sealed::open(old.as_ref(), &installation.bot_token)
+            .or_else(|_| alumni_slack::sealed::open(Some(&new), &installation.bot_token))
+            .with_context(|| format!("opening the token of team {}", installation.team_id))?;
+        installation.bot_token = new.seal(&token);
+        store.save_slack_installation(&installation).await?;
+        sealed += 1;
+    }
+    println!("sealed {sealed} workspace token(s) with ALUMNI_SECRET_KEY");
+    Ok(())
 }

@@ -70,7 +70,11 @@ pub struct SlackApp {
 
 impl SlackApp {
     pub fn new(core: Arc<Core>, api: Arc<SlackApi>, config: SlackConfig) -> Arc<SlackApp> {
-        let tokens = Tokens::new(core.store().clone(), config.bot_token.clone());
+        let tokens = Tokens::new(
+            core.store().clone(),
+            config.bot_token.clone(),
+            config.sealer.clone(),
+        );
         Arc::new(SlackApp {
             core,
             api,

@@ -27,6 +27,9 @@ pub struct SlackConfig {
     /// How long a slash command may take before it is acknowledged and finished through
     /// `response_url` (Slack allows 3 s).
     pub inline_budget: std::time::Duration,
+    /// `ALUMNI_SECRET_KEY`: workspace tokens are sealed with it at rest (required to install
+    /// into workspaces through OAuth).
+    pub sealer: Option<std::sync::Arc<crate::sealed::Sealer>>,
 }
 
 pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:3000";
@@ -45,6 +48,7 @@ impl SlackConfig {
             http_addr: DEFAULT_HTTP_ADDR.parse().expect("valid default address"),
             authorize_url: AUTHORIZE_URL.to_owned(),
             inline_budget: crate::app::INLINE_BUDGET,
+            sealer: None,
         }
     }
 }
@@ -60,6 +64,10 @@ impl fmt::Debug for SlackConfig {
             .field("app_token", &set(&self.app_token))
             .field("api_url", &self.api_url)
             .field("http_addr", &self.http_addr)
+            .field(
+                "secret_key",
+                &set(&self.sealer.as_ref().map(|_| String::new())),
+            )
             .finish()
     }
 }

@@ -300,6 +300,15 @@ async fn oauth_callback(State(app): State<Arc<SlackApp>>, Query(q): Query<Callba
     else {
         return (StatusCode::NOT_FOUND, "OAuth install is not configured").into_response();
     };
+    // A workspace's token is never stored in the clear: without the key, no install at all.
+    let Some(sealer) = app.config.sealer.clone() else {
+        tracing::error!("ALUMNI_SECRET_KEY is not set; refusing to store a workspace token");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "This app is not ready for installs (its operator must set ALUMNI_SECRET_KEY).",
+        )
+            .into_response();
+    };
     // Single use and expiring: a forged or replayed callback stops here, before any call.
     match app
         .core
@@ -350,7 +359,7 @@ async fn oauth_callback(State(app): State<Arc<SlackApp>>, Query(q): Query<Callba
     let installation = SlackInstallation {
         team_id: team.to_owned(),
         community_id: community.id,
-        bot_token: token.to_owned(),
+        bot_token: sealer.seal(token),
         bot_user_id: access["bot_user_id"]
             .as_str()
             .unwrap_or_default()

@@ -17,6 +17,7 @@ pub mod import;
 pub mod manifest;
 pub mod messenger;
 pub mod modal;
+pub mod sealed;
 pub mod signature;
 pub mod socket;
 mod start;

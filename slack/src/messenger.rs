@@ -97,10 +97,16 @@ fn is_conversation_id(channel: &str) -> bool {
 }
 
 impl SlackMessenger {
+    /// Workspace tokens stored sealed open with this key (`ALUMNI_SECRET_KEY`).
+    pub fn sealed_with(mut self, sealer: Option<Arc<crate::sealed::Sealer>>) -> Self {
+        self.tokens = self.tokens.with_sealer(sealer);
+        self
+    }
+
     pub fn new(api: Arc<SlackApi>, store: Arc<dyn Store>, bot_token: Option<String>) -> Self {
         SlackMessenger {
             api,
-            tokens: Tokens::new(store, bot_token),
+            tokens: Tokens::new(store, bot_token, None),
             channel_ids: Mutex::new(HashMap::new()),
             dms: Mutex::new(HashMap::new()),
             next_post: Mutex::new(HashMap::new()),

@@ -52,11 +52,10 @@ pub async fn start(
             Err(e) => tracing::warn!(error = %e, "auth.test failed; is SLACK_BOT_TOKEN right?"),
         }
     }
-    let messenger = Arc::new(SlackMessenger::new(
-        api.clone(),
-        store,
-        config.bot_token.clone(),
-    ));
+    let messenger = Arc::new(
+        SlackMessenger::new(api.clone(), store, config.bot_token.clone())
+            .sealed_with(config.sealer.clone()),
+    );
     let app = SlackApp::new(core, api, config.clone());
     let mut services = Vec::new();
     if let Some(app_token) = config.app_token.clone() {

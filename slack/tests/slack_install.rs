@@ -69,7 +69,16 @@ async fn install_stores_the_workspace_token_and_deliveries_use_it() {
         .await
         .unwrap()
         .expect("installation stored");
-    assert_eq!(installed.bot_token, INSTALLED_TOKEN);
+    // Sealed at rest (#15 item 20): the database holds no usable token.
+    assert!(
+        !installed.bot_token.contains(INSTALLED_TOKEN),
+        "{}",
+        installed.bot_token
+    );
+    assert_eq!(
+        alumni_slack::sealed::open(Some(&support::test_sealer()), &installed.bot_token).unwrap(),
+        INSTALLED_TOKEN
+    );
     assert_eq!(installed.bot_user_id, "UBOTNEW");
     assert!(!installed.revoked);
     let access = rig.fake.calls_to("oauth.v2.access");

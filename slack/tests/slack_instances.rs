@@ -46,7 +46,11 @@ async fn two_instances_share_oauth_states_installations_and_event_dedupe() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(installed.bot_token, INSTALLED_TOKEN);
+    assert_eq!(
+        alumni_slack::sealed::open(Some(&support::test_sealer()), &installed.bot_token).unwrap(),
+        INSTALLED_TOKEN,
+        "stored sealed, opened by either instance's key"
+    );
 
     // Slack retries an event against whichever instance answers: handled once in total.
     let event = json!({ "type": "app_home_opened", "user": "UBEN", "tab": "home" });

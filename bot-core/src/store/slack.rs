@@ -30,6 +30,8 @@ pub trait SlackStore: Send + Sync {
         &self,
         community: CommunityId,
     ) -> StoreResult<Option<SlackInstallation>>;
+    /// Every installation (re-sealing tokens under a new key).
+    async fn all_slack_installations(&self) -> StoreResult<Vec<SlackInstallation>>;
     /// Mark a team's installation revoked; false if there was none.
     async fn revoke_slack_installation(&self, team_id: &str) -> StoreResult<bool>;
 
@@ -119,6 +121,15 @@ macro_rules! impl_slack_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 row.as_ref().map(Self::slack_installation_from_row).transpose()
+            }
+
+            async fn all_slack_installations(
+                &self,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::SlackInstallation>> {
+                let rows = sqlx::query("SELECT * FROM slack_installations ORDER BY team_id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::slack_installation_from_row).collect()
             }
 
             async fn revoke_slack_installation(
@@ -215,4 +226,3 @@ macro_rules! impl_slack_store {
 }
 
 pub(crate) use impl_slack_store;
-

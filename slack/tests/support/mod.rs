@@ -139,6 +139,8 @@ impl Rig {
         if options.single_workspace_token {
             config.bot_token = Some(BOT_TOKEN.to_owned());
         }
+        // Workspace tokens are sealed at rest with this key (ALUMNI_SECRET_KEY).
+        config.sealer = Some(test_sealer());
         if options.oauth {
             config.client_id = Some(fake_slack::CLIENT_ID.to_owned());
             config.client_secret = Some(fake_slack::CLIENT_SECRET.to_owned());
@@ -148,11 +150,10 @@ impl Rig {
         }
         config.authorize_url = format!("{}/authorize", fake.respond_url);
         let api = Arc::new(SlackApi::new(&config.api_url).unwrap());
-        let messenger = Arc::new(SlackMessenger::new(
-            api.clone(),
-            store.clone(),
-            config.bot_token.clone(),
-        ));
+        let messenger = Arc::new(
+            SlackMessenger::new(api.clone(), store.clone(), config.bot_token.clone())
+                .sealed_with(config.sealer.clone()),
+        );
         let bot_token = config.bot_token.clone();
         let app = SlackApp::new(core.clone(), api, config);
         core.bootstrap(bot_core::domain::Platform::Slack, TEAM)
@@ -197,11 +198,10 @@ impl Rig {
     /// on the same database and fake Slack.
     pub fn restart_delivery(&mut self) {
         let api = Arc::new(SlackApi::new(&self.fake.api_url).unwrap());
-        let messenger = Arc::new(SlackMessenger::new(
-            api,
-            self.store.clone(),
-            self.bot_token.clone(),
-        ));
+        let messenger = Arc::new(
+            SlackMessenger::new(api, self.store.clone(), self.bot_token.clone())
+                .sealed_with(Some(test_sealer())),
+        );
         self.scheduler = Scheduler::new(self.core.clone(), messenger);
     }
 
@@ -376,4 +376,11 @@ pub fn all_text(message: &Value) -> String {
     }
     walk(&message["blocks"], &mut out);
     out
+}
+
+/// The rig's ALUMNI_SECRET_KEY.
+pub const SECRET_KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+pub fn test_sealer() -> Arc<alumni_slack::sealed::Sealer> {
+    Arc::new(alumni_slack::sealed::Sealer::from_key(SECRET_KEY).unwrap())
 }
