@@ -67,7 +67,8 @@ impl Rig {
             store.clone(),
             clock.clone(),
             CoreConfig {
-                bootstrap_admins: vec![ADMIN.to_string()],
+                // ADMIN also administers the second server some tests add (`GUILD:USER`).
+                bootstrap_admins: vec![ADMIN.to_string(), format!("{GUILD2}:{ADMIN}")],
                 community_defaults: NewCommunity {
                     name: "Acme Alumni".into(),
                     locale: Locale::En,
@@ -364,4 +365,156 @@ pub fn buttons(body: &Value) -> Vec<String> {
         .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
         .filter_map(|c| c["custom_id"].as_str().map(str::to_owned))
         .collect()
+}
+
+/// A second server using the bot (its own owner and `#general`), for people in both.
+pub const GUILD2: u64 = 800_000_000_000_000_002;
+pub const OWNER2: u64 = 700_000_000_000_000_101;
+pub const GENERAL2: u64 = 600_000_000_000_000_002;
+
+/// GUILD_CREATE for [`GUILD2`]: the first guild's shape with its own ids.
+pub fn second_guild_payload() -> Value {
+    let mut guild = guild_payload();
+    guild["id"] = serde_json::json!(GUILD2.to_string());
+    guild["name"] = serde_json::json!("Globex Alumni");
+    guild["owner_id"] = serde_json::json!(OWNER2.to_string());
+    guild["system_channel_id"] = serde_json::json!(GENERAL2.to_string());
+    guild["roles"][0]["id"] = serde_json::json!(GUILD2.to_string());
+    guild["channels"][0]["id"] = serde_json::json!(GENERAL2.to_string());
+    guild["channels"][0]["guild_id"] = serde_json::json!(GUILD2.to_string());
+    guild
+}
+
+/// An interaction built for the first guild, as sent from `guild`'s `channel` instead.
+pub fn in_guild(mut interaction: Value, guild: u64, channel: u64) -> Value {
+    let (guild, channel) = (guild.to_string(), channel.to_string());
+    interaction["guild_id"] = serde_json::json!(guild);
+    interaction["channel_id"] = serde_json::json!(channel);
+    interaction["channel"]["id"] = serde_json::json!(channel);
+    interaction["channel"]["guild_id"] = serde_json::json!(guild);
+    interaction["authorizing_integration_owners"]["0"] = serde_json::json!(guild);
+    if interaction["data"]["guild_id"].is_string() {
+        interaction["data"]["guild_id"] = serde_json::json!(guild);
+    }
+    interaction
+}
+
+impl Rig {
+    /// The bot joins another guild (GUILD_CREATE after READY, as when it is added to a
+    /// server); returns once the adapter knows it (the admin `GUILD2:ADMIN` names there is
+    /// written last).
+    pub async fn add_guild(&self, guild: Value) -> bot_core::domain::CommunityId {
+        let space = guild["id"].as_str().unwrap().to_owned();
+        self.fake.dispatch("GUILD_CREATE", guild);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let community = self.community_in(&space).await;
+            let admin = self
+                .store
+                .member_by_identity(
+                    community.id,
+                    bot_core::domain::Platform::Discord,
+                    &ADMIN.to_string(),
+                )
+                .await
+                .unwrap();
+            if admin.is_some() {
+                return community.id;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "GUILD_CREATE for {space} not handled"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The community of guild `space`.
+    pub async fn community_in(&self, space: &str) -> bot_core::domain::Community {
+        self.store
+            .community_for_space(
+                bot_core::domain::Platform::Discord,
+                space,
+                self.core.community_defaults(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// The member linked to Discord user `user` in guild `space`'s community.
+    pub async fn member_in(&self, space: &str, user: u64) -> Option<bot_core::domain::Member> {
+        let community = self.community_in(space).await.id;
+        self.store
+            .member_by_identity(
+                community,
+                bot_core::domain::Platform::Discord,
+                &user.to_string(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// A slash command in another guild's channel; returns the interaction id.
+    pub fn slash_in(
+        &self,
+        guild: u64,
+        channel: u64,
+        who: &Value,
+        command: &str,
+        sub: &str,
+        options: Value,
+    ) -> String {
+        let id = self.fake.next_id();
+        let payload = slash(id, who, "en-US", command, sub, options);
+        self.fake
+            .dispatch("INTERACTION_CREATE", in_guild(payload, guild, channel));
+        id.to_string()
+    }
+
+    /// A modal submitted in another guild's channel; returns the interaction id.
+    pub fn submit_in(
+        &self,
+        guild: u64,
+        channel: u64,
+        who: &Value,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        let id = self.fake.next_id();
+        let payload = modal_submit(id, who, "en-US", custom_id, fields);
+        self.fake
+            .dispatch("INTERACTION_CREATE", in_guild(payload, guild, channel));
+        id.to_string()
+    }
+
+    /// Every message the bot posted in its DM with `user`.
+    pub fn dms_to(&self, user: u64) -> Vec<fake_discord::Call> {
+        self.fake
+            .calls_to("POST", &format!("/channels/{}/messages", dm_channel(user)))
+    }
+
+    /// The custom id of the first button starting with `prefix` and ending with `suffix` on
+    /// a DM the bot sent `user` whose text contains `text`.
+    pub fn button_in_dm(&self, user: u64, text: &str, prefix: &str, suffix: &str) -> String {
+        let dms = self.dms_to(user);
+        dms.iter()
+            .filter(|c| all_text(&c.body).contains(text))
+            .flat_map(|c| buttons(&c.body))
+            .find(|b| b.starts_with(prefix) && b.ends_with(suffix))
+            .unwrap_or_else(|| {
+                panic!("no {prefix}…{suffix} button on a DM with {text:?}: {dms:#?}")
+            })
+    }
+
+    /// The callback to interaction `id` (waits for it), checked to have come within
+    /// Discord's 3 seconds.
+    pub async fn answered_in_time(&self, id: &str) -> Value {
+        let callback = self.callback(id).await;
+        let delay = self.fake.answer_delay(id).unwrap();
+        assert!(
+            delay < std::time::Duration::from_secs(3),
+            "interaction {id} answered after {delay:?}"
+        );
+        callback
+    }
 }
