@@ -257,8 +257,11 @@ impl DiscordApp {
         else {
             return self.core.handle_text(actor, line).await;
         };
-        // Without the bytes the core answers "attach the roster as a CSV file".
-        let csv = if file.size > MAX_ROSTER_BYTES {
+        // Without the bytes the core answers "attach the roster as a CSV file"; anyone but an
+        // admin gets the core's refusal with nothing fetched.
+        let csv = if !self.core.is_admin(actor).await {
+            None
+        } else if file.size > MAX_ROSTER_BYTES {
             tracing::warn!(size = file.size, "roster file too large; not downloaded");
             None
         } else {
