@@ -147,7 +147,12 @@ impl SlackApp {
     /// with the reply following through `response_url`).
     pub async fn command(self: &Arc<Self>, cmd: SlashCommand) -> Value {
         let Some(typed) = command_line(&cmd) else {
-            return json!({ "response_type": "ephemeral", "text": format!("Unknown command {}", cmd.command) });
+            let command = cmd
+                .command
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            return json!({ "response_type": "ephemeral", "text": format!("Unknown command {command}") });
         };
         if let (Some(line), false) = (
             modal::bare_form_command(&cmd.command, &cmd.text),

@@ -22,11 +22,14 @@ pub fn message(reply: &Reply) -> Value {
 }
 
 /// Plain text for notifications: times in UTC, cut to a safe length.
+/// The top-level `text` (notifications, screen readers): escaped like the blocks, so a name
+/// such as `<!channel> Bob` can never mention a channel, and without a file's bytes.
 pub fn fallback(reply: &Reply) -> String {
     let mut plain = reply.clone();
     plain.buttons.clear();
+    plain.attachment = None;
     plain.timezone = Some("UTC".into());
-    cut(&plain.to_plain_text(), MAX_FALLBACK)
+    cut(&escape(&plain.to_plain_text()), MAX_FALLBACK)
 }
 
 pub fn blocks(reply: &Reply) -> Vec<Value> {
