@@ -292,6 +292,12 @@ impl DiscordApp {
         let guild = self.acting_guild(press.guild_id, community);
         let Some(actor) = self.actor(guild, &press.user, press.member.as_ref(), &press.locale)
         else {
+            // A DM press whose id names no community this bot serves: refused, not left to
+            // fail ("This interaction failed").
+            let refusal = unknown_id(&press.locale, &press.data.custom_id);
+            if let Err(e) = press.create_response(&ctx.http, refusal).await {
+                tracing::warn!(error = %e, "refusing a button of no known community");
+            }
             return;
         };
         let core = self.core.clone();
@@ -398,6 +404,10 @@ impl DiscordApp {
         let guild = self.acting_guild(submit.guild_id, community);
         let Some(actor) = self.actor(guild, &submit.user, submit.member.as_ref(), &submit.locale)
         else {
+            let refusal = unknown_id(&submit.locale, &submit.data.custom_id);
+            if let Err(e) = submit.create_response(&ctx.http, refusal).await {
+                tracing::warn!(error = %e, "refusing a form of no known community");
+            }
             return;
         };
         let line = submission_line(&submit);
@@ -465,6 +475,20 @@ fn split_form_id(id: &str) -> (Option<CommunityId>, &str) {
         return (Some(community), command);
     }
     (None, id)
+}
+
+/// The private error for a button or form id that names no community this bot knows a
+/// guild of (forged, or issued before ids named their community), pressed outside a guild.
+fn unknown_id(locale: &str, id: &str) -> CreateInteractionResponse {
+    let locale = Locale::from_tag(locale).unwrap_or(Locale::En);
+    let text = bot_core::i18n::t(
+        locale,
+        "error.bad_action",
+        &[("id", &id.chars().take(100).collect::<String>())],
+    );
+    let mut reply = Reply::text(locale, text).private();
+    reply.error = true;
+    CreateInteractionResponse::Message(message(&reply, true))
 }
 
 /// The profile form a bare `/alumni join` or `/alumni profile set` opens.

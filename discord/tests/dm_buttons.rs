@@ -288,8 +288,7 @@ async fn an_rsvp_button_pressed_without_a_guild_changes_the_members_answer() {
             .fake
             .calls_to("POST", &format!("/channels/{GENERAL}/messages"))
             .iter()
-            .filter(|c| all_text(&c.body).contains("Year-end drinks"))
-            .next_back()
+            .rfind(|c| all_text(&c.body).contains("Year-end drinks"))
             .map(|c| buttons(&c.body))
             .unwrap_or_default();
     }
@@ -415,6 +414,54 @@ async fn coffee_skip_and_did_you_meet_pressed_in_dms() {
     let mut answers = rig.store.round_answers(community, round_at).await.unwrap();
     answers.sort();
     assert_eq!(answers, vec![(ben_id, Some(true)), (cho_id, Some(false))]);
+    rig.finish().await;
+}
+
+#[tokio::test]
+async fn forged_or_foreign_presses_in_a_dm_are_refused_and_change_nothing() {
+    let rig = Rig::start("dm_refusals").await;
+    join(&rig, &aiko(), "Aiko Tanaka").await;
+    rig.deliver_due().await;
+    let community = rig.community().await.id;
+    let suffix = format!("@{community}");
+    let approve = rig.button_in_dm(ADMIN, "Aiko Tanaka", "v1.ap.", &suffix);
+    let decline = rig.button_in_dm(ADMIN, "Aiko Tanaka", "v1.rj.", &suffix);
+
+    // ben, who is no admin (nor a member), presses Approve from his DM.
+    let id = rig.press_in_dm(&ben(), "en-US", &approve);
+    assert_refused(&rig.answered_in_time(&id).await, "Only admins");
+    // The admin presses an id naming a community no guild of this bot is.
+    let forged = approve.replace(&suffix, "@999");
+    let id = rig.press_in_dm(&admin(), "en-US", &forged);
+    assert_refused(&rig.answered_in_time(&id).await, "no longer valid");
+    // An id from before ids named their community: no guild to act in from a DM.
+    let bare = approve.trim_end_matches(&suffix).to_owned();
+    let id = rig.press_in_dm(&admin(), "en-US", &bare);
+    assert_refused(&rig.answered_in_time(&id).await, "no longer valid");
+    // The Decline form for an unknown community, or with its community cut off.
+    for form in ["c999|/alumni reject @aiko", "/alumni reject @aiko"] {
+        let id = rig.submit_in_dm(&admin(), "en-US", form, &[("reason", "forged")]);
+        assert_refused(&rig.answered_in_time(&id).await, "no longer valid");
+    }
+    // ben's genuine-looking Decline: refused too, no form.
+    let id = rig.press_in_dm(&ben(), "en-US", &decline);
+    assert_refused(&rig.answered_in_time(&id).await, "Only admins");
+
+    assert_eq!(
+        rig.member(AIKO).await.unwrap().status,
+        MemberStatus::Pending,
+        "aiko still waits for approval"
+    );
+    rig.deliver_due().await;
+    assert!(
+        rig.dms_to(AIKO).is_empty(),
+        "aiko was told nothing: {:#?}",
+        rig.dms_to(AIKO)
+    );
+    assert!(
+        rig.member(BEN).await.is_none(),
+        "pressing made ben no member"
+    );
     rig.finish().await;
 }
 
