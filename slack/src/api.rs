@@ -57,7 +57,7 @@ type Https = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::H
 pub struct SlackApi {
     client: SlackClient<SlackClientHyperHttpsConnector>,
     /// Plain GETs of files (slack-morphism's client only reads JSON).
-    files: hyper_util::client::legacy::Client<Https, http_body_util::Empty<bytes::Bytes>>,
+    files: hyper_util::client::legacy::Client<Https, http_body_util::Full<bytes::Bytes>>,
     base: String,
 }
 
@@ -121,7 +121,7 @@ impl SlackApi {
         use http_body_util::BodyExt;
         let request = hyper::Request::get(url)
             .header("Authorization", format!("Bearer {token}"))
-            .body(http_body_util::Empty::new())
+            .body(http_body_util::Full::default())
             .map_err(|e| ApiError::Invalid(format!("file url: {e}")))?;
         let response = self
             .files
@@ -137,6 +137,29 @@ impl SlackApi {
             .await
             .map_err(|e| ApiError::Invalid(format!("file: {e}")))?;
         Ok(body.to_bytes().to_vec())
+    }
+
+    /// POST a file's bytes to the upload URL `files.getUploadURLExternal` gave (no token: the
+    /// URL is the credential).
+    pub async fn upload(
+        &self,
+        url: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), ApiError> {
+        let request = hyper::Request::post(url)
+            .header("Content-Type", content_type)
+            .body(http_body_util::Full::new(bytes::Bytes::from(bytes)))
+            .map_err(|e| ApiError::Invalid(format!("upload url: {e}")))?;
+        let response = self
+            .files
+            .request(request)
+            .await
+            .map_err(|e| ApiError::Transport(e.to_string()))?;
+        if !response.status().is_success() {
+            return Err(ApiError::Status(response.status().as_u16()));
+        }
+        Ok(())
     }
 
     /// POST to a `response_url` (no token: the URL is the credential).

@@ -206,6 +206,10 @@ impl SlackApp {
             {
                 return None;
             }
+            if reply.attachment.is_some() {
+                let (app, cmd, reply) = (app.clone(), cmd.clone(), reply.clone());
+                tokio::spawn(async move { app.send_file(&cmd, &reply).await });
+            }
             Some(response(&reply))
         };
         // A zero budget always acknowledges first (however quick the answer would be).
@@ -394,6 +398,67 @@ impl SlackApp {
                 .await;
         });
         None
+    }
+
+    /// A reply's file into the conversation it was asked in, or the asker's DM when the reply
+    /// is only for them. A file Slack refuses gets a clear answer in the DM, not silence.
+    async fn send_file(&self, cmd: &SlashCommand, reply: &Reply) {
+        let Some(file) = &reply.attachment else {
+            return;
+        };
+        let locale = reply.locale;
+        let Some(token) = self.tokens.for_team(&cmd.team_id).await else {
+            return;
+        };
+        let channel = if reply.ephemeral || cmd.channel_id.is_empty() {
+            let opened = self
+                .api
+                .post(
+                    &token,
+                    "conversations.open",
+                    &json!({ "users": cmd.user_id }),
+                )
+                .await;
+            match opened
+                .ok()
+                .and_then(|o| o["channel"]["id"].as_str().map(str::to_owned))
+            {
+                Some(dm) => dm,
+                None => {
+                    tracing::warn!("conversations.open failed for a file");
+                    return;
+                }
+            }
+        } else {
+            cmd.channel_id.clone()
+        };
+        if let Err(e) = crate::files::share(&self.api, &token, &channel, file).await {
+            tracing::warn!(error = %e, file = %file.filename, "sharing a file failed");
+            let why = match &e {
+                ApiError::Slack(code)
+                    if code == "missing_scope" || code == "not_allowed_token_type" =>
+                {
+                    i18n::t(locale, "slack.file_scope", &[])
+                }
+                ApiError::Slack(code)
+                    if code.contains("too_large") || code == "invalid_arguments" =>
+                {
+                    i18n::t(locale, "slack.file_refused_size", &[])
+                }
+                _ => i18n::t(locale, "error.try_again", &[]),
+            };
+            let text = i18n::t(
+                locale,
+                "slack.file_not_sent",
+                &[("file", &file.filename), ("why", &why)],
+            );
+            self.post_to_user(
+                &cmd.team_id,
+                &cmd.user_id,
+                &Reply::text(locale, text).private(),
+            )
+            .await;
+        }
     }
 
     /// A message in the app's DM with this user.

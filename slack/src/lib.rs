@@ -12,6 +12,7 @@ pub mod api;
 pub mod app;
 pub mod blocks;
 pub mod config;
+pub mod files;
 pub mod http;
 pub mod import;
 pub mod manifest;

@@ -22,6 +22,9 @@ pub struct Call {
     pub authorization: Option<String>,
 }
 
+/// An upload ticket: filename, announced length, the bytes once uploaded.
+type Upload = (String, usize, Option<Vec<u8>>);
+
 #[derive(Default)]
 struct FakeState {
     calls: Mutex<Vec<Call>>,
@@ -35,6 +38,14 @@ struct FakeState {
     /// Channel name → conversation id, as conversations.list answers.
     channels: Mutex<HashMap<String, String>>,
     socket_url: Mutex<Option<String>>,
+    /// files.getUploadURLExternal tickets: file id → (filename, announced length, bytes).
+    uploads: Mutex<HashMap<String, Upload>>,
+    /// Files shared by files.completeUploadExternal: (channel, filename, bytes).
+    shared_files: Mutex<Vec<(String, String, Vec<u8>)>>,
+    /// An error every files.getUploadURLExternal answers with (e.g. `missing_scope`).
+    refuse_files: Mutex<Option<String>>,
+    /// The server's own base, for upload URLs.
+    base: Mutex<String>,
     ts: Mutex<u64>,
     changed: tokio::sync::Notify,
 }
@@ -60,9 +71,11 @@ impl FakeSlack {
         let app = Router::new()
             .route("/api/{method}", any(api))
             .route("/respond/{id}", any(respond))
+            .route("/upload/{id}", any(upload))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        *state.base.lock().unwrap() = format!("http://{addr}");
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -143,6 +156,23 @@ impl FakeSlack {
     }
 
     /// Messages posted to a channel (by id or name; DMs: `D` + user id), oldest first.
+    /// Files shared into `channel` (an id), as (filename, bytes).
+    pub fn files_in(&self, channel: &str) -> Vec<(String, Vec<u8>)> {
+        self.state
+            .shared_files
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(c, _, _)| c == channel)
+            .map(|(_, name, bytes)| (name.clone(), bytes.clone()))
+            .collect()
+    }
+
+    /// Make files.getUploadURLExternal answer `error` from now on (Slack refusing a file).
+    pub fn refuse_files(&self, error: &str) {
+        *self.state.refuse_files.lock().unwrap() = Some(error.to_owned());
+    }
+
     pub fn messages(&self, channel: &str) -> Vec<Value> {
         let id = self.state.channels.lock().unwrap().get(channel).cloned();
         self.state
@@ -177,6 +207,29 @@ fn ok(body: Value) -> Response {
 
 fn slack_error(code: &str) -> Response {
     axum::Json(json!({ "ok": false, "error": code })).into_response()
+}
+
+/// The upload URL: raw bytes (or a multipart form, not used here) for a ticket's file id.
+async fn upload(
+    State(state): State<Arc<FakeState>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let mut uploads = state.uploads.lock().unwrap();
+    let Some(ticket) = uploads.get_mut(&id) else {
+        return (StatusCode::NOT_FOUND, "unknown upload").into_response();
+    };
+    if body.len() != ticket.1 {
+        return (
+            StatusCode::BAD_REQUEST,
+            "length differs from the announced one",
+        )
+            .into_response();
+    }
+    ticket.2 = Some(body.to_vec());
+    drop(uploads);
+    state.changed.notify_waiters();
+    (StatusCode::OK, "OK - 200").into_response()
 }
 
 async fn respond(
@@ -353,6 +406,55 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
                 "team": { "id": INSTALLED_TEAM, "name": "New Co" },
                 "authed_user": { "id": "UINSTALLER" },
             }))
+        }
+        "files.getUploadURLExternal" => {
+            if let Some(error) = state.refuse_files.lock().unwrap().clone() {
+                return slack_error(&error);
+            }
+            let filename = body["filename"].as_str().unwrap_or_default().to_owned();
+            let length = body["length"]
+                .as_u64()
+                .or_else(|| body["length"].as_str().and_then(|l| l.parse().ok()));
+            let (false, Some(length)) = (filename.is_empty(), length) else {
+                return slack_error("invalid_arguments");
+            };
+            // Slack's limit for one file is 1 GB.
+            if length > 1_000_000_000 {
+                return slack_error("file_too_large");
+            }
+            let mut uploads = state.uploads.lock().unwrap();
+            let id = format!("F{:08}", uploads.len() + 1);
+            uploads.insert(id.clone(), (filename, length as usize, None));
+            let url = format!("{}/upload/{id}", state.base.lock().unwrap());
+            ok(json!({ "upload_url": url, "file_id": id }))
+        }
+        "files.completeUploadExternal" => {
+            // `files` is a JSON array (a JSON string in a form body).
+            let files = match &body["files"] {
+                Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+                other => other.clone(),
+            };
+            let Some(files) = files.as_array().filter(|f| !f.is_empty()) else {
+                return slack_error("invalid_arguments");
+            };
+            let channel = body["channel_id"].as_str().unwrap_or_default().to_owned();
+            let uploads = state.uploads.lock().unwrap();
+            let mut shared = Vec::new();
+            for f in files {
+                let id = f["id"].as_str().unwrap_or_default();
+                match uploads.get(id) {
+                    Some((name, _, Some(bytes))) => {
+                        shared.push((channel.clone(), name.clone(), bytes.clone()))
+                    }
+                    // Never uploaded: Slack answers that the file was not found.
+                    _ => return slack_error("file_not_found"),
+                }
+            }
+            drop(uploads);
+            if !channel.is_empty() {
+                state.shared_files.lock().unwrap().extend(shared);
+            }
+            ok(json!({ "files": files }))
         }
         _ => slack_error("unknown_method"),
     }
