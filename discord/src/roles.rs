@@ -12,6 +12,9 @@ use serenity::all::{GuildId, Http, RoleId, UserId};
 
 use crate::app::DiscordApp;
 
+/// Most members waiting on screening remembered at once.
+pub const MAX_SCREENING: usize = 100_000;
+
 /// Guild members seen with `pending: true` (screening not passed yet).
 #[derive(Default)]
 pub struct Screening {
@@ -22,10 +25,30 @@ impl Screening {
     pub fn set(&self, guild: GuildId, user: UserId, pending: bool) {
         let mut set = self.pending.lock().expect("screening");
         if pending {
-            set.insert((guild, user));
+            // Bounded against a raid of joiners who never pass screening: past the cap a new
+            // one is not remembered (their role then waits for their next interaction).
+            if set.len() < MAX_SCREENING {
+                set.insert((guild, user));
+            }
         } else {
             set.remove(&(guild, user));
         }
+    }
+
+    /// They left the server: nothing to wait for.
+    pub fn forget(&self, guild: GuildId, user: UserId) {
+        self.pending
+            .lock()
+            .expect("screening")
+            .remove(&(guild, user));
+    }
+
+    pub fn len(&self) -> usize {
+        self.pending.lock().expect("screening").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn is_pending(&self, guild: GuildId, user: UserId) -> bool {

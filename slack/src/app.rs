@@ -30,6 +30,8 @@ use crate::{import, modal};
 pub const INLINE_BUDGET: Duration = Duration::from_millis(2000);
 /// Upcoming events given RSVP buttons in App Home.
 const HOME_EVENTS: usize = 5;
+/// Most people whose `users.info` is kept (a few hundred bytes each).
+pub const MAX_PROFILES: usize = 10_000;
 /// How long a looked-up locale / admin flag is trusted.
 const PROFILE_TTL: Duration = Duration::from_secs(3600);
 
@@ -84,6 +86,11 @@ impl SlackApp {
         })
     }
 
+    /// How many people's `users.info` is cached (bounded by `MAX_PROFILES`).
+    pub fn cached_profiles(&self) -> usize {
+        self.profiles.lock().expect("profile cache").len()
+    }
+
     /// The actor for a Slack user: handle, locale and workspace-admin flag from `users.info`
     /// (cached); without a token or on failure, what the payload said.
     pub async fn actor(&self, team: &str, user: &str, handle_hint: &str) -> Actor {
@@ -98,10 +105,8 @@ impl SlackApp {
         let profile = match cached {
             Some(p) => Some(p),
             None => self.look_up(team, user).await.inspect(|p| {
-                self.profiles
-                    .lock()
-                    .expect("profile cache")
-                    .insert(key, p.clone());
+                let mut profiles = self.profiles.lock().expect("profile cache");
+                remember(&mut profiles, key, p.clone(), MAX_PROFILES);
             }),
         };
         let handle = match &profile {
@@ -590,6 +595,29 @@ impl SlackApp {
     }
 }
 
+/// Cache a profile, bounded: when full, expired entries go first, then the oldest.
+fn remember(
+    profiles: &mut HashMap<(String, String), Profile>,
+    key: (String, String),
+    profile: Profile,
+    cap: usize,
+) {
+    if profiles.len() >= cap {
+        profiles.retain(|_, p| p.at.elapsed() < PROFILE_TTL);
+    }
+    while profiles.len() >= cap {
+        let Some(oldest) = profiles
+            .iter()
+            .min_by_key(|(_, p)| p.at)
+            .map(|(k, _)| k.clone())
+        else {
+            break;
+        };
+        profiles.remove(&oldest);
+    }
+    profiles.insert(key, profile);
+}
+
 /// `Some(skip_bad)` when a line is `/admin import` without a file (a slash command never has one).
 fn import_request(line: &str) -> Option<bool> {
     match bot_core::command::parse(line) {
@@ -726,3 +754,41 @@ const TRANSIENT_CODES: &[&str] = &[
     "service_unavailable",
     "request_timeout",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(age: Duration) -> Profile {
+        Profile {
+            handle: "x".into(),
+            locale: None,
+            admin: false,
+            at: std::time::Instant::now() - age,
+        }
+    }
+
+    /// The users.info cache never holds more than its cap: expired entries go first, then the
+    /// oldest (it used to keep every person ever seen).
+    #[test]
+    fn the_profile_cache_is_bounded() {
+        let mut cache = HashMap::new();
+        let key = |i: usize| ("T1".to_owned(), format!("U{i}"));
+        for i in 0..250 {
+            // Every other one is past its TTL.
+            let age = if i % 2 == 0 {
+                PROFILE_TTL * 2
+            } else {
+                Duration::from_secs(i as u64)
+            };
+            remember(&mut cache, key(i), profile(age), 100);
+            assert!(cache.len() <= 100);
+        }
+        assert_eq!(cache.len(), 100);
+        assert!(cache.contains_key(&key(249)), "the newest is kept");
+        assert!(
+            cache.values().all(|p| p.at.elapsed() < PROFILE_TTL),
+            "expired ones went first"
+        );
+    }
+}

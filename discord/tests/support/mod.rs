@@ -34,6 +34,8 @@ pub struct Rig {
     pub core: Arc<Core>,
     pub messenger: Arc<DiscordMessenger>,
     pub scheduler: Scheduler,
+    /// The adapter's own state (guilds, screening), for checks on what it keeps in memory.
+    pub app: Arc<alumni_discord::DiscordApp>,
     bot: tokio::task::JoinHandle<()>,
     db: Db,
 }
@@ -119,6 +121,7 @@ impl Rig {
             core,
             messenger,
             scheduler,
+            app,
             bot,
             db,
         }
