@@ -103,7 +103,10 @@ fn sub_command(c: &'static spec::Command, s: &'static spec::Sub) -> Command {
         name_localizations: ja(s.localized_name(c, Locale::Ja)),
         description: Some(s.description(c, Locale::En).into()),
         description_localizations: ja(s.description(c, Locale::Ja)),
-        parameters: s.keys.iter().map(|k| parameter(s, k)).collect(),
+        parameters: commands::registration_order(s)
+            .into_iter()
+            .map(|k| parameter(s, k))
+            .collect(),
         slash_action: Some(run_slash),
         guild_only: true,
         ephemeral: s.private,
@@ -133,7 +136,7 @@ fn parameter(s: &spec::Sub, key: &'static spec::Key) -> CommandParameter<Data, E
         description: Some(key.description(Locale::En).into()),
         description_localizations: ja(key.description(Locale::Ja)),
         // A form-opening subcommand takes no required option: with none it opens the form.
-        required: key.required && !s.form,
+        required: commands::registered_required(s, key),
         channel_types: matches!(key.kind, Kind::Channel)
             .then(|| vec![ChannelType::Text, ChannelType::News].into()),
         choices: choices.into(),
@@ -164,7 +167,7 @@ fn type_setter(kind: Kind) -> fn(CreateCommandOption) -> CreateCommandOption {
             (1, 730) => int::<1, 730>,
             (1, 1000) => int::<1, 1000>,
             (2, 4) => int::<2, 4>,
-            _ => int::<1, { i64::MAX }>,
+            _ => int::<1, { commands::MAX_INTEGER }>,
         },
         Kind::Year => int::<1950, 2100>,
         Kind::Member => |o| o.kind(CommandOptionType::User),
@@ -446,6 +449,7 @@ mod tests {
                         }
                         Kind::Int { min, max } => {
                             assert_eq!(json["min_value"], min, "{}", k.name);
+                            let max = max.min(commands::MAX_INTEGER);
                             assert_eq!(json["max_value"], max, "{}", k.name);
                         }
                         Kind::Choice(words) => {

@@ -68,6 +68,297 @@ async fn commands_are_registered_in_the_guild_with_japanese_names() {
     rig.finish().await;
 }
 
+/// Discord refuses a whole bulk registration over one broken command (400, code 50035) and
+/// then no command exists on the server. The fake checks every documented rule
+/// (`support/registration.rs`), so this fails if anything we build from the spec breaks one.
+#[tokio::test]
+async fn discord_accepts_and_stores_every_command_we_register() {
+    let rig = Rig::start("dc_register_valid").await;
+    let stored = rig
+        .fake
+        .registration(Some(GUILD))
+        .await
+        .unwrap_or_else(|refusal| panic!("Discord refused our commands: {refusal:#}"));
+    let sent = rig
+        .fake
+        .wait_for("PUT", &format!("/guilds/{GUILD}/commands"), 1)
+        .await;
+    assert_eq!(stored.len(), sent[0].body.as_array().unwrap().len());
+    let mut expected: Vec<&str> = bot_core::command::spec::COMMANDS
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    expected.extend(["Alumni profile", "Introduce me"]);
+    let names: Vec<&str> = stored.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, expected);
+    // Every subcommand with every key of the spec is on the server.
+    for c in bot_core::command::spec::COMMANDS {
+        let command = stored.iter().find(|s| s["name"] == c.name).unwrap();
+        for sub in c.subs {
+            let registered = command["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["name"] == sub.name)
+                .unwrap_or_else(|| panic!("/{} {}", c.name, sub.name));
+            let mut keys: Vec<&str> = registered["options"]
+                .as_array()
+                .map(|o| o.iter().map(|k| k["name"].as_str().unwrap()).collect())
+                .unwrap_or_default();
+            let mut wanted: Vec<&str> = sub.keys.iter().map(|k| k.name).collect();
+            keys.sort_unstable();
+            wanted.sort_unstable();
+            assert_eq!(keys, wanted, "/{} {}", c.name, sub.name);
+        }
+    }
+    rig.finish().await;
+}
+
+/// The validating fake can fail: our own registration with `/intro request`'s optional
+/// `member2` put before the required `why` (the order Discord refused) is answered 400 with
+/// code 50035 naming that option, through serenity as the bot sends it, and changes nothing.
+#[tokio::test]
+async fn discord_refuses_an_optional_option_before_a_required_one() {
+    use alumni_discord::serenity::all::{ApplicationId, GuildId, HttpBuilder};
+    let fake = FakeDiscord::start().await;
+    let http = HttpBuilder::new(support::fake_discord::TOKEN)
+        .proxy(fake.base.clone())
+        .ratelimiter_disabled(true)
+        .application_id(ApplicationId::new(support::fake_discord::APP_ID))
+        .build();
+    let ours: Vec<serde_json::Value> =
+        alumni_discord::framework::definitions(&alumni_discord::framework::commands())
+            .iter()
+            .map(|d| serde_json::to_value(d).unwrap())
+            .collect();
+    http.create_guild_commands(GuildId::new(GUILD), &ours)
+        .await
+        .expect("our own set is accepted");
+
+    let mut swapped = ours.clone();
+    let intro = swapped.iter().position(|c| c["name"] == "intro").unwrap();
+    let request = swapped[intro]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|o| o["name"] == "request")
+        .unwrap();
+    let options = swapped[intro]["options"][request]["options"]
+        .as_array_mut()
+        .unwrap();
+    let why = options.iter().position(|o| o["name"] == "why").unwrap();
+    let member2 = options.iter().position(|o| o["name"] == "member2").unwrap();
+    options.swap(why, member2);
+    let (first, second) = (why.min(member2), why.max(member2));
+    assert_eq!(options[first]["name"], "member2");
+    assert_eq!(options[second]["required"], true);
+
+    let refused = http
+        .create_guild_commands(GuildId::new(GUILD), &swapped)
+        .await
+        .expect_err("Discord refuses a required option after an optional one");
+    let alumni_discord::serenity::Error::Http(
+        alumni_discord::serenity::all::HttpError::UnsuccessfulRequest(answer),
+    ) = refused
+    else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(answer.status_code.as_u16(), 400);
+    assert_eq!(answer.error.code, 50035, "{answer:?}");
+    assert_eq!(answer.error.message, "Invalid Form Body");
+    let paths: Vec<&str> = answer
+        .error
+        .errors
+        .iter()
+        .map(|e| e.path.as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [format!(
+            "{intro}.options.{request}.options.{second}.required"
+        )],
+        "{answer:?}"
+    );
+    // Refused whole: what was registered before is still there, unchanged.
+    let kept = fake.registered(Some(GUILD)).unwrap();
+    assert_eq!(kept.len(), ours.len());
+    let kept_intro = &kept[intro]["options"][request]["options"];
+    assert_eq!(kept_intro, &ours[intro]["options"][request]["options"]);
+}
+
+/// Each documented rule on its own: a valid command broken in one way is refused with 50035
+/// at that place; names Discord allows (Japanese, Devanagari, a context menu's spaces and
+/// capitals) are accepted.
+#[tokio::test]
+async fn each_registration_rule_of_discords_docs_is_enforced() {
+    use alumni_discord::serenity::all::{ApplicationId, GuildId, HttpBuilder};
+    use serde_json::Value;
+    let fake = FakeDiscord::start().await;
+    let http = HttpBuilder::new(support::fake_discord::TOKEN)
+        .proxy(fake.base.clone())
+        .ratelimiter_disabled(true)
+        .application_id(ApplicationId::new(support::fake_discord::APP_ID))
+        .build();
+    let base = || {
+        json!([{
+            "name": "probe", "description": "A probe", "type": 1,
+            "options": [{ "type": 3, "name": "text", "description": "Text" }],
+        }])
+    };
+    let option = |i: usize| json!({ "type": 3, "name": format!("o{i}"), "description": "d" });
+    let choice = |i: usize| json!({ "name": format!("c{i}"), "value": format!("v{i}") });
+    type Break = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Break, &str)> = vec![
+        (
+            "uppercase",
+            Box::new(|c| c[0]["name"] = json!("Probe")),
+            "0.name",
+        ),
+        (
+            "a space",
+            Box::new(|c| c[0]["name"] = json!("my probe")),
+            "0.name",
+        ),
+        (
+            "33 characters",
+            Box::new(|c| c[0]["name"] = json!("p".repeat(33))),
+            "0.name",
+        ),
+        (
+            "fullwidth capital",
+            Box::new(|c| c[0]["name_localizations"] = json!({ "ja": "Ｐ" })),
+            "0.name_localizations.ja",
+        ),
+        (
+            "unknown locale",
+            Box::new(|c| c[0]["name_localizations"] = json!({ "jp": "試験" })),
+            "0.name_localizations.jp",
+        ),
+        (
+            "101-character description",
+            Box::new(|c| c[0]["description"] = json!("x".repeat(101))),
+            "0.description",
+        ),
+        (
+            "empty description",
+            Box::new(|c| c[0]["description"] = json!("")),
+            "0.description",
+        ),
+        (
+            "long localized description",
+            Box::new(|c| c[0]["description_localizations"] = json!({ "ja": "説".repeat(101) })),
+            "0.description_localizations.ja",
+        ),
+        (
+            "uppercase option",
+            Box::new(|c| c[0]["options"][0]["name"] = json!("Text")),
+            "0.options.0.name",
+        ),
+        (
+            "26 options",
+            Box::new(move |c| c[0]["options"] = (0..26).map(option).collect()),
+            "0.options",
+        ),
+        (
+            "26 choices",
+            Box::new(move |c| c[0]["options"][0]["choices"] = (0..26).map(choice).collect()),
+            "0.options.0.choices",
+        ),
+        (
+            "autocomplete with choices",
+            Box::new(move |c| {
+                c[0]["options"][0]["choices"] = json!([choice(0)]);
+                c[0]["options"][0]["autocomplete"] = json!(true);
+            }),
+            "0.options.0.autocomplete",
+        ),
+        (
+            "required after optional",
+            Box::new(move |c| {
+                let mut needed = option(1);
+                needed["required"] = json!(true);
+                c[0]["options"].as_array_mut().unwrap().push(needed);
+            }),
+            "0.options.1.required",
+        ),
+        (
+            "subcommand beside an option",
+            Box::new(|c| {
+                c[0]["options"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!({ "type": 1, "name": "sub", "description": "d" }));
+            }),
+            "0.options",
+        ),
+        (
+            "integer past 2^53-1",
+            Box::new(|c| {
+                c[0]["options"][0] = json!({ "type": 4, "name": "n", "description": "d", "max_value": 9_007_199_254_740_992_u64 });
+            }),
+            "0.options.0.max_value",
+        ),
+        (
+            "user command with a description",
+            Box::new(|c| {
+                c.as_array_mut().unwrap().push(json!({ "name": "Alumni profile", "type": 2, "description": "Shows a profile" }));
+            }),
+            "1.description",
+        ),
+        (
+            "the same name twice",
+            Box::new(|c| {
+                let again = c[0].clone();
+                c.as_array_mut().unwrap().push(again);
+            }),
+            "1.name",
+        ),
+    ];
+    for (what, break_it, at) in &cases {
+        let mut body = base();
+        break_it(&mut body);
+        let refused = http
+            .create_guild_commands(GuildId::new(GUILD), &body)
+            .await
+            .expect_err(what);
+        let alumni_discord::serenity::Error::Http(
+            alumni_discord::serenity::all::HttpError::UnsuccessfulRequest(answer),
+        ) = refused
+        else {
+            panic!("{what}: {refused:?}");
+        };
+        assert_eq!(answer.error.code, 50035, "{what}");
+        let paths: Vec<&str> = answer
+            .error
+            .errors
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        assert_eq!(paths, [*at], "{what}: {answer:?}");
+    }
+    // 101 slash commands in one scope.
+    let many: Vec<Value> = (0..101)
+        .map(|i| json!({ "name": format!("c{i}"), "description": "d" }))
+        .collect();
+    let refused = http.create_guild_commands(GuildId::new(GUILD), &many).await;
+    assert!(refused.is_err(), "101 slash commands");
+    assert!(
+        fake.registered(Some(GUILD)).is_none(),
+        "nothing was registered"
+    );
+
+    // Allowed: lowercase-less scripts, Devanagari signs, a context menu's spaces and capitals.
+    let mut fine = base();
+    fine[0]["name_localizations"] = json!({ "ja": "アルムナイ", "hi": "सदस्य", "th": "สมาชิก" });
+    fine.as_array_mut()
+        .unwrap()
+        .push(json!({ "name": "Alumni profile", "type": 2, "name_localizations": { "ja": "プロフィール" } }));
+    http.create_guild_commands(GuildId::new(GUILD), &fine)
+        .await
+        .expect("all allowed");
+    assert_eq!(fake.registered(Some(GUILD)).unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn join_is_deferred_then_edited_and_an_admin_approves_with_the_button() {
     let rig = Rig::start("dc_join").await;

@@ -19,6 +19,11 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+/// Discord's rules for command registration, which the registration routes enforce (a path
+/// beside this file, so the benches that include the fake by path get it too).
+#[path = "registration.rs"]
+pub mod registration;
+
 pub const APP_ID: u64 = 900_000_000_000_000_001;
 pub const BOT_USER: u64 = APP_ID;
 pub const GUILD: u64 = 800_000_000_000_000_001;
@@ -35,13 +40,29 @@ pub struct Call {
     pub at: Instant,
 }
 
+/// How long Discord remembers a nonce sent with `enforce_nonce` ("the past few minutes").
+pub const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
+
 #[derive(Default)]
 struct Inner {
     calls: Vec<Call>,
     /// Path prefix → how many more requests get a 429.
     throttled: HashMap<String, u32>,
-    /// Nonces already posted (with enforce_nonce), per channel → the message.
-    nonces: HashMap<(String, String), Value>,
+    /// Path prefix → how many more requests are carried out but answered 500 (the answer
+    /// lost: the caller cannot tell whether it happened).
+    lost: HashMap<String, u32>,
+    /// Nonces posted with enforce_nonce, per (channel, nonce) → when, and the message.
+    nonces: HashMap<(String, String), (Instant, Value)>,
+    /// How long a nonce dedupes; `None`: [`NONCE_WINDOW`].
+    nonce_window: Option<Duration>,
+    /// Time the nonce window has been moved on by (instead of waiting minutes).
+    nonce_clock: Duration,
+    /// Every channel's messages, oldest first, as a read returns them.
+    messages: HashMap<String, Vec<Value>>,
+    /// Registered application commands: `None` globally, else per guild id.
+    commands: HashMap<Option<String>, Vec<Value>>,
+    /// Registrations refused with 50035, with Discord's error body.
+    refused_registrations: Vec<Value>,
     /// When each interaction was pushed, by id (to measure the answer's delay).
     pushed: HashMap<String, Instant>,
     /// Files users attached (the CDN), by path.
@@ -159,6 +180,64 @@ impl FakeDiscord {
             .insert(prefix.to_owned(), times);
     }
 
+    /// The next `times` requests whose path starts with `prefix` are carried out but
+    /// answered 500, as when Discord's answer is lost after it acted.
+    pub fn lose_answers(&self, prefix: &str, times: u32) {
+        self.inner
+            .lock()
+            .unwrap()
+            .lost
+            .insert(prefix.to_owned(), times);
+    }
+
+    /// How long a nonce sent with `enforce_nonce` dedupes (default [`NONCE_WINDOW`]).
+    pub fn set_nonce_window(&self, window: Duration) {
+        self.inner.lock().unwrap().nonce_window = Some(window);
+    }
+
+    /// Moves the nonce window's clock on by `by`, as if that much time had passed.
+    pub fn pass_nonce_time(&self, by: Duration) {
+        self.inner.lock().unwrap().nonce_clock += by;
+    }
+
+    /// What channel `channel` holds, oldest first (edits applied), as members see it.
+    pub fn messages_in(&self, channel: u64) -> Vec<Value> {
+        self.inner
+            .lock()
+            .unwrap()
+            .messages
+            .get(&channel.to_string())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The commands registered in `guild` (`None`: globally), as Discord stored them.
+    pub fn registered(&self, guild: Option<u64>) -> Option<Vec<Value>> {
+        self.inner
+            .lock()
+            .unwrap()
+            .commands
+            .get(&guild.map(|g| g.to_string()))
+            .cloned()
+    }
+
+    /// Waits (up to 10 s) for the first registration in `guild` (`None`: global) to be
+    /// answered: `Ok` with what was stored, or `Err` with Discord's 50035 body.
+    pub async fn registration(&self, guild: Option<u64>) -> Result<Vec<Value>, Value> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let notified = self.changed.notified();
+            if let Some(stored) = self.registered(guild) {
+                return Ok(stored);
+            }
+            if let Some(refused) = self.inner.lock().unwrap().refused_registrations.first() {
+                return Err(refused.clone());
+            }
+            assert!(Instant::now() < deadline, "no registration answered");
+            let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
+        }
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.inner.lock().unwrap().calls.clone()
     }
@@ -234,7 +313,7 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
     let path = uri.path().to_owned();
     let body_json: Value = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    let throttled = {
+    let (throttled, lost) = {
         let mut inner = http.inner.lock().unwrap();
         inner.calls.push(Call {
             method: method.to_string(),
@@ -242,17 +321,9 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
             body: body_json.clone(),
             at: Instant::now(),
         });
-        let hit = inner
-            .throttled
-            .iter_mut()
-            .find(|(prefix, left)| path.starts_with(prefix.as_str()) && **left > 0);
-        match hit {
-            Some((_, left)) => {
-                *left -= 1;
-                true
-            }
-            None => false,
-        }
+        let throttled = take_one(&mut inner.throttled, &path);
+        let lost = !throttled && take_one(&mut inner.lost, &path);
+        (throttled, lost)
     };
     http.changed.notify_waiters();
     if method == Method::GET
@@ -270,6 +341,40 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
         )
             .into_response();
     }
+    let response = route(
+        &http,
+        &method,
+        &path,
+        uri.query().unwrap_or_default(),
+        &body_json,
+    );
+    http.changed.notify_waiters();
+    if lost {
+        // Done, but the answer never reaches the caller.
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(json!({ "message": "500: Internal Server Error", "code": 0 })),
+        )
+            .into_response();
+    }
+    response
+}
+
+/// Uses up one of the requests counted for the first prefix of `path` that has any left.
+fn take_one(counts: &mut HashMap<String, u32>, path: &str) -> bool {
+    match counts
+        .iter_mut()
+        .find(|(prefix, left)| path.starts_with(prefix.as_str()) && **left > 0)
+    {
+        Some((_, left)) => {
+            *left -= 1;
+            true
+        }
+        None => false,
+    }
+}
+
+fn route(http: &Http, method: &Method, path: &str, query: &str, body_json: &Value) -> Response {
     let segments: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
     let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
     match (method.as_str(), segments.as_slice()) {
@@ -279,36 +384,71 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
             "shards": 1,
             "session_start_limit": { "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1 },
         })),
-        ("PUT", ["applications", _, "commands"])
-        | ("PUT", ["applications", _, "guilds", _, "commands"]) => ok(json!([])),
+        ("PUT", ["applications", _, "commands"]) => register(http, None, body_json),
+        ("PUT", ["applications", _, "guilds", guild, "commands"]) => {
+            register(http, Some(guild), body_json)
+        }
+        ("GET", ["applications", _, "commands"]) => ok(Value::Array(registered(http, None))),
+        ("GET", ["applications", _, "guilds", guild, "commands"]) => {
+            ok(Value::Array(registered(http, Some(guild))))
+        }
         ("POST", ["interactions", _, _, "callback"]) => StatusCode::NO_CONTENT.into_response(),
         ("DELETE", ["webhooks", _, _, "messages", _]) => StatusCode::NO_CONTENT.into_response(),
         ("PATCH", ["webhooks", _, _, "messages", _]) | ("POST", ["webhooks", _, _]) => {
             let id = http.ids.fetch_add(1, Ordering::Relaxed);
-            ok(message(GENERAL, id, &body_json))
+            ok(message(GENERAL, id, body_json))
         }
         ("POST", ["channels", channel, "messages"]) => {
             let nonce = body_json["nonce"].as_str().map(str::to_owned);
             let mut inner = http.inner.lock().unwrap();
-            if let (Some(nonce), true) = (&nonce, body_json["enforce_nonce"] == json!(true))
-                && let Some(earlier) = inner.nonces.get(&((*channel).to_owned(), nonce.clone()))
+            let window = inner.nonce_window.unwrap_or(NONCE_WINDOW);
+            let now = Instant::now() + inner.nonce_clock;
+            let enforced = body_json["enforce_nonce"] == json!(true);
+            if let (Some(nonce), true) = (&nonce, enforced)
+                && let Some((at, earlier)) =
+                    inner.nonces.get(&((*channel).to_owned(), nonce.clone()))
+                && now.duration_since(*at) < window
             {
                 return ok(earlier.clone());
             }
             let id = http.ids.fetch_add(1, Ordering::Relaxed);
-            let msg = message(channel.parse().unwrap_or(0), id, &body_json);
-            if let Some(nonce) = nonce {
+            let msg = message(channel.parse().unwrap_or(0), id, body_json);
+            if let (Some(nonce), true) = (nonce, enforced) {
                 inner
                     .nonces
-                    .insert(((*channel).to_owned(), nonce), msg.clone());
+                    .insert(((*channel).to_owned(), nonce), (now, msg.clone()));
             }
+            let mut stored = msg.clone();
+            // Kept as sent; Discord keeps a nonce only for its window, so a read never shows one.
+            stored["components"] = body_json["components"].clone();
+            stored.as_object_mut().unwrap().remove("nonce");
+            inner
+                .messages
+                .entry((*channel).to_owned())
+                .or_default()
+                .push(stored);
             ok(msg)
         }
-        ("PATCH", ["channels", channel, "messages", id]) => ok(message(
-            channel.parse().unwrap_or(0),
-            id.parse().unwrap_or(0),
-            &body_json,
-        )),
+        ("GET", ["channels", channel, "messages"]) => read_messages(http, channel, query),
+        ("PATCH", ["channels", channel, "messages", id]) => {
+            let mut inner = http.inner.lock().unwrap();
+            let stored = inner
+                .messages
+                .get_mut(*channel)
+                .and_then(|all| all.iter_mut().find(|m| m["id"] == *id));
+            if let Some(stored) = stored {
+                for field in ["content", "embeds", "components"] {
+                    if !body_json[field].is_null() {
+                        stored[field] = body_json[field].clone();
+                    }
+                }
+            }
+            ok(message(
+                channel.parse().unwrap_or(0),
+                id.parse().unwrap_or(0),
+                body_json,
+            ))
+        }
         ("POST", ["users", "@me", "channels"]) => {
             // One DM channel per recipient, with a recognisable id.
             let recipient: u64 = body_json["recipient_id"]
@@ -327,10 +467,10 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
         }
         ("POST", ["guilds", guild, "scheduled-events"]) => {
             let id = http.ids.fetch_add(1, Ordering::Relaxed);
-            ok(scheduled_event(guild, id, &body_json))
+            ok(scheduled_event(guild, id, body_json))
         }
         ("PATCH", ["guilds", guild, "scheduled-events", id]) => {
-            ok(scheduled_event(guild, id.parse().unwrap_or(0), &body_json))
+            ok(scheduled_event(guild, id.parse().unwrap_or(0), body_json))
         }
         ("DELETE", ["guilds", _, "scheduled-events", _]) => StatusCode::NO_CONTENT.into_response(),
         _ => (
@@ -339,6 +479,110 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
         )
             .into_response(),
     }
+}
+
+/// Bulk Overwrite (global or guild): refused whole with 50035 if any command breaks Discord's
+/// rules (`registration.rs`); else the scope's commands are replaced and returned with ids.
+fn register(http: &Http, guild: Option<&str>, body: &Value) -> Response {
+    let problems = registration::check_bulk(body);
+    let mut inner = http.inner.lock().unwrap();
+    if !problems.is_empty() {
+        let error = registration::error_body(&problems);
+        inner.refused_registrations.push(error.clone());
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+    }
+    let stored: Vec<Value> = body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let mut c = c.clone();
+            let id = http.ids.fetch_add(1, Ordering::Relaxed).to_string();
+            c["id"] = json!(id);
+            c["version"] = json!(id);
+            c["application_id"] = json!(APP_ID.to_string());
+            c["type"] = json!(c["type"].as_u64().unwrap_or(1));
+            // Context menus come back with an empty description, as Discord documents.
+            if c["description"].is_null() {
+                c["description"] = json!("");
+            }
+            if c["default_member_permissions"].is_null() {
+                c["default_member_permissions"] = Value::Null;
+            }
+            if let Some(guild) = guild {
+                c["guild_id"] = json!(guild);
+            }
+            c
+        })
+        .collect();
+    inner
+        .commands
+        .insert(guild.map(str::to_owned), stored.clone());
+    (StatusCode::OK, axum::Json(Value::Array(stored))).into_response()
+}
+
+fn registered(http: &Http, guild: Option<&str>) -> Vec<Value> {
+    let inner = http.inner.lock().unwrap();
+    inner
+        .commands
+        .get(&guild.map(str::to_owned))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Get Channel Messages: newest first; `limit` 1–100 (default 50), `before`, `after` or
+/// `around` a message id.
+fn read_messages(http: &Http, channel: &str, query: &str) -> Response {
+    let params: HashMap<&str, &str> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .collect();
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => 50,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({
+                    "code": 50035, "message": "Invalid Form Body",
+                    "errors": { "limit": { "_errors": [{ "code": "NUMBER_TYPE_OUT_OF_RANGE", "message": "limit must be between 1 and 100" }] } },
+                })),
+            )
+                .into_response();
+        }
+    };
+    let id_of = |m: &Value| {
+        m["id"]
+            .as_str()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let param = |k: &str| params.get(k).and_then(|v| v.parse::<u64>().ok());
+    let inner = http.inner.lock().unwrap();
+    let mut all: Vec<Value> = inner.messages.get(channel).cloned().unwrap_or_default();
+    all.sort_by_key(|m| std::cmp::Reverse(id_of(m)));
+    let page: Vec<Value> = if let Some(before) = param("before") {
+        all.into_iter()
+            .filter(|m| id_of(m) < before)
+            .take(limit)
+            .collect()
+    } else if let Some(after) = param("after") {
+        // The `limit` messages right after it, still newest first.
+        let mut newer: Vec<Value> = all.into_iter().filter(|m| id_of(m) > after).collect();
+        let keep = newer.len().saturating_sub(limit);
+        newer.drain(..keep);
+        newer
+    } else if let Some(around) = param("around") {
+        let at = all
+            .iter()
+            .position(|m| id_of(m) <= around)
+            .unwrap_or(all.len());
+        let start = at.saturating_sub(limit / 2);
+        all.into_iter().skip(start).take(limit).collect()
+    } else {
+        all.into_iter().take(limit).collect()
+    };
+    (StatusCode::OK, axum::Json(Value::Array(page))).into_response()
 }
 
 async fn gateway(
