@@ -577,6 +577,7 @@ async fn bot_with_event(
                     timezone: None,
                 },
                 &|_| Vec::new(),
+                chrono::Utc::now(),
             )
             .await
             .expect("member");

@@ -106,6 +106,7 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
                     timezone: None,
                 },
                 &|_| Vec::new(),
+                chrono::Utc::now(),
             )
             .await
             .unwrap();

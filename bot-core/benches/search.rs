@@ -719,12 +719,15 @@ async fn load<S: Store + Clone + 'static>(
             let no_jobs = |_: &Member| Vec::new();
             for (community, new, hidden) in all.iter().skip(worker).step_by(tasks) {
                 let mut member = store
-                    .insert_member(*community, new, &no_jobs)
+                    .insert_member(*community, new, &no_jobs, chrono::Utc::now())
                     .await
                     .expect("insert member");
                 if !hidden.is_empty() {
                     member.hidden = hidden.clone();
-                    store.update_profile(&member).await.expect("hide fields");
+                    store
+                        .update_profile(&member, chrono::Utc::now())
+                        .await
+                        .expect("hide fields");
                 }
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 // What autovacuum would do as the table grows (it is off on some servers, and

@@ -128,6 +128,7 @@ async fn broadcast_reaches_each_opted_in_member_once(store: Arc<dyn Store>) {
                     timezone: None,
                 },
                 &|_| Vec::new(),
+                chrono::Utc::now(),
             )
             .await
             .unwrap();

@@ -49,7 +49,7 @@ async fn add(
         timezone: None,
     };
     store
-        .insert_member(c, &new, &|_: &Member| Vec::new())
+        .insert_member(c, &new, &|_: &Member| Vec::new(), chrono::Utc::now())
         .await
         .expect("insert_member")
 }
@@ -110,7 +110,8 @@ async fn a_second_instance_sees_every_change_on_its_next_search() {
                     member.id,
                     MemberStatus::Pending,
                     MemberStatus::Approved,
-                    &[]
+                    &[],
+                    chrono::Utc::now()
                 )
                 .await
                 .unwrap()
@@ -121,7 +122,10 @@ async fn a_second_instance_sees_every_change_on_its_next_search() {
         // A profile edit: the old skill no longer finds them, the new one does.
         let mut edited = writer.member(c, member.id).await.unwrap().unwrap();
         edited.profile.skills = vec!["Go".into()];
-        writer.update_profile(&edited).await.unwrap();
+        writer
+            .update_profile(&edited, chrono::Utc::now())
+            .await
+            .unwrap();
         assert!(names(&reader, c, &text("rust")).await.is_empty());
         assert_eq!(names(&reader, c, &text("go")).await, ["佐藤 洋介"]);
 
@@ -133,6 +137,7 @@ async fn a_second_instance_sees_every_change_on_its_next_search() {
                 MemberStatus::Approved,
                 MemberStatus::Left,
                 &[],
+                chrono::Utc::now(),
             )
             .await
             .unwrap();

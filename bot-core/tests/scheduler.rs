@@ -87,6 +87,7 @@ async fn rig(store: Arc<dyn Store>) -> Rig {
                 timezone: None,
             },
             &|_| Vec::new(),
+            chrono::Utc::now(),
         )
         .await
         .unwrap();

@@ -251,7 +251,12 @@ async fn add(
     profile: Profile,
 ) -> Member {
     store
-        .insert_member(c, &new_member(user_id, user_id, status, profile), &no_jobs)
+        .insert_member(
+            c,
+            &new_member(user_id, user_id, status, profile),
+            &no_jobs,
+            chrono::Utc::now(),
+        )
         .await
         .expect("insert_member")
 }
@@ -480,7 +485,10 @@ async fn check_insert_member(store: &dyn Store, _raw: &Raw) {
         locale: Some(Locale::En),
         timezone: Some("America/New_York".into()),
     };
-    let m = store.insert_member(c, &new, &jobs).await.unwrap();
+    let m = store
+        .insert_member(c, &new, &jobs, chrono::Utc::now())
+        .await
+        .unwrap();
     assert!(m.id > 0);
     assert_eq!(m.community_id, c);
     assert_eq!(m.status, MemberStatus::Pending);
@@ -538,7 +546,12 @@ async fn check_insert_member(store: &dyn Store, _raw: &Raw) {
         profile: named("Impostor"),
         ..new.clone()
     };
-    assert!(store.insert_member(c, &dup, &dup_jobs).await.is_err());
+    assert!(
+        store
+            .insert_member(c, &dup, &dup_jobs, chrono::Utc::now())
+            .await
+            .is_err()
+    );
     let pending = store
         .members_with_status(c, MemberStatus::Pending, 100)
         .await
@@ -564,7 +577,10 @@ async fn check_insert_member(store: &dyn Store, _raw: &Raw) {
         profile: named("Slack Sato"),
         ..new.clone()
     };
-    let s = store.insert_member(c, &on_slack, &no_jobs).await.unwrap();
+    let s = store
+        .insert_member(c, &on_slack, &no_jobs, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_ne!(s.id, m.id);
     assert_eq!(
         by_identity(Platform::Slack, "U0AbC")
@@ -594,7 +610,7 @@ async fn check_transition(store: &dyn Store, _raw: &Raw) {
     let first = [job(c, Some(m.id), "approved-1", t)];
     assert!(
         store
-            .transition(c, m.id, pending, approved, &first)
+            .transition(c, m.id, pending, approved, &first, chrono::Utc::now())
             .await
             .unwrap()
     );
@@ -603,7 +619,7 @@ async fn check_transition(store: &dyn Store, _raw: &Raw) {
     let second = [job(c, Some(m.id), "approved-2", t)];
     assert!(
         !store
-            .transition(c, m.id, pending, approved, &second)
+            .transition(c, m.id, pending, approved, &second, chrono::Utc::now())
             .await
             .unwrap(),
         "a second approval must report that nothing changed"
@@ -612,7 +628,7 @@ async fn check_transition(store: &dyn Store, _raw: &Raw) {
     let (rejected, left) = (MemberStatus::Rejected, MemberStatus::Left);
     assert!(
         !store
-            .transition(c, m.id, rejected, left, &wrong_from)
+            .transition(c, m.id, rejected, left, &wrong_from, chrono::Utc::now())
             .await
             .unwrap()
     );
@@ -629,7 +645,7 @@ async fn check_transition(store: &dyn Store, _raw: &Raw) {
     let jobs: Vec<[NewJob; 1]> = (0..4)
         .map(|i| [job(c, Some(n.id), &format!("race-{i}"), t)])
         .collect();
-    let go = |i: usize| store.transition(c, n.id, pending, approved, &jobs[i]);
+    let go = |i: usize| store.transition(c, n.id, pending, approved, &jobs[i], chrono::Utc::now());
     let (a, b, d, e) = tokio::join!(go(0), go(1), go(2), go(3));
     let wins = [a, b, d, e]
         .into_iter()
@@ -641,7 +657,7 @@ async fn check_transition(store: &dyn Store, _raw: &Raw) {
     // Further transitions from the new state work.
     assert!(
         store
-            .transition(c, n.id, approved, left, &[])
+            .transition(c, n.id, approved, left, &[], chrono::Utc::now())
             .await
             .unwrap()
     );
@@ -675,7 +691,10 @@ async fn check_profile_and_role(store: &dyn Store, _raw: &Raw) {
         timezone: Some("Europe/London".into()),
         ..m.clone()
     };
-    store.update_profile(&full).await.unwrap();
+    store
+        .update_profile(&full, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(get(store, c, m.id).await, Some(full.clone()));
     assert_eq!(
         store
@@ -693,17 +712,23 @@ async fn check_profile_and_role(store: &dyn Store, _raw: &Raw) {
         timezone: None,
         ..m.clone()
     };
-    store.update_profile(&cleared).await.unwrap();
+    store
+        .update_profile(&cleared, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(get(store, c, m.id).await, Some(cleared.clone()));
     let ja = Member {
         locale: Some(Locale::Ja),
         hidden: vec![Field::Bio],
         ..cleared.clone()
     };
-    store.update_profile(&ja).await.unwrap();
+    store.update_profile(&ja, chrono::Utc::now()).await.unwrap();
     assert_eq!(get(store, c, m.id).await, Some(ja.clone()));
 
-    store.set_role(c, m.id, Role::Admin).await.unwrap();
+    store
+        .set_role(c, m.id, Role::Admin, chrono::Utc::now())
+        .await
+        .unwrap();
     let admin = get(store, c, m.id).await.unwrap();
     assert_eq!(admin.role, Role::Admin);
     assert_eq!(admin.profile, ja.profile, "set_role keeps the profile");
@@ -722,7 +747,10 @@ async fn check_profile_and_role(store: &dyn Store, _raw: &Raw) {
     // A profile edit based on a member read before a role change (the member edits while an
     // admin changes their role) keeps the new role.
     let before_role_change = admin.clone();
-    store.set_role(c, m.id, Role::Supporter).await.unwrap();
+    store
+        .set_role(c, m.id, Role::Supporter, chrono::Utc::now())
+        .await
+        .unwrap();
     let edited = Member {
         profile: Profile {
             bio: Some("edited".into()),
@@ -730,7 +758,10 @@ async fn check_profile_and_role(store: &dyn Store, _raw: &Raw) {
         },
         ..before_role_change
     };
-    store.update_profile(&edited).await.unwrap();
+    store
+        .update_profile(&edited, chrono::Utc::now())
+        .await
+        .unwrap();
     let now = get(store, c, m.id).await.unwrap();
     assert_eq!(now.role, Role::Supporter);
     assert_eq!(now.profile.bio.as_deref(), Some("edited"));
@@ -898,7 +929,10 @@ async fn check_search(store: &dyn Store, _raw: &Raw) {
         },
     )
     .await;
-    store.set_role(c, hanako.id, Role::Supporter).await.unwrap();
+    store
+        .set_role(c, hanako.id, Role::Supporter, chrono::Utc::now())
+        .await
+        .unwrap();
 
     let rustaceans = set(&["佐藤 洋介", "田中 花子", "Alice Johnson"]);
     let q = |f: fn(&mut SearchQuery)| {
@@ -1075,7 +1109,14 @@ async fn check_search(store: &dyn Store, _raw: &Raw) {
     assert_eq!(found(store, c, &text("elixir")).await, set(&[]));
     assert!(
         store
-            .transition(c, carol.id, MemberStatus::Pending, approved, &[])
+            .transition(
+                c,
+                carol.id,
+                MemberStatus::Pending,
+                approved,
+                &[],
+                chrono::Utc::now()
+            )
             .await
             .unwrap()
     );
@@ -1094,7 +1135,10 @@ async fn check_search(store: &dyn Store, _raw: &Raw) {
         hidden: vec![Field::Company, Field::Skills, Field::OpenTo],
         ..sato.clone()
     };
-    store.update_profile(&hiding).await.unwrap();
+    store
+        .update_profile(&hiding, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(
         found(store, c, &text("mercari")).await,
         set(&[]),
@@ -1124,7 +1168,10 @@ async fn check_search(store: &dyn Store, _raw: &Raw) {
         rustaceans,
         "industry was not hidden"
     );
-    store.update_profile(&sato).await.unwrap();
+    store
+        .update_profile(&sato, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(found(store, c, &text("mercari")).await, set(&["佐藤 洋介"]));
     assert_eq!(
         found(store, c, &q(|q| q.skills = vec!["Go".into()])).await,
@@ -1219,7 +1266,10 @@ async fn check_search_hidden_years(store: &dyn Store, _raw: &Raw) {
         hidden: vec![Field::Left],
         ..private.clone()
     };
-    store.update_profile(&hidden).await.unwrap();
+    store
+        .update_profile(&hidden, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(found(store, c, &left).await, set(&["Open Book"]));
     assert_eq!(found(store, c, &joined).await, both);
     let person = SearchQuery {
@@ -1229,7 +1279,10 @@ async fn check_search_hidden_years(store: &dyn Store, _raw: &Raw) {
     assert_eq!(found(store, c, &person).await, set(&[]));
 
     // Shown again, found again.
-    store.update_profile(&private).await.unwrap();
+    store
+        .update_profile(&private, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(found(store, c, &left).await, both);
 }
 
@@ -1249,7 +1302,10 @@ async fn check_search_follows_profile(store: &dyn Store, _raw: &Raw) {
         },
         ..m.clone()
     };
-    store.update_profile(&edited).await.unwrap();
+    store
+        .update_profile(&edited, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(found(store, c, &text("佐藤")).await, set(&["佐藤 洋介"]));
     assert_eq!(found(store, c, &text("rust")).await, set(&["佐藤 洋介"]));
     assert_eq!(
@@ -1266,7 +1322,10 @@ async fn check_search_follows_profile(store: &dyn Store, _raw: &Raw) {
         found(store, c, &role(Role::Member)).await,
         set(&["佐藤 洋介"])
     );
-    store.set_role(c, m.id, Role::Admin).await.unwrap();
+    store
+        .set_role(c, m.id, Role::Admin, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(
         found(store, c, &role(Role::Admin)).await,
         set(&["佐藤 洋介"])
@@ -1277,7 +1336,10 @@ async fn check_search_follows_profile(store: &dyn Store, _raw: &Raw) {
     // The member edits their profile (read before) while an admin changes their role: search
     // must follow the stored role, like `members_with_role` does.
     let read_before = get(store, c, m.id).await.unwrap();
-    store.set_role(c, m.id, Role::Supporter).await.unwrap();
+    store
+        .set_role(c, m.id, Role::Supporter, chrono::Utc::now())
+        .await
+        .unwrap();
     let bio = Member {
         profile: Profile {
             bio: Some("backend".into()),
@@ -1285,7 +1347,10 @@ async fn check_search_follows_profile(store: &dyn Store, _raw: &Raw) {
         },
         ..read_before
     };
-    store.update_profile(&bio).await.unwrap();
+    store
+        .update_profile(&bio, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(found(store, c, &text("backend")).await, set(&["佐藤 洋介"]));
     assert_eq!(
         ids(&store.members_with_role(c, Role::Supporter).await.unwrap()),
@@ -1448,6 +1513,7 @@ async fn twins(store: &dyn Store) -> Twins {
                 c,
                 &new_member("U1", "Taro", MemberStatus::Approved, taro.clone()),
                 &no_jobs,
+                chrono::Utc::now(),
             )
             .await
             .unwrap();
@@ -1456,6 +1522,7 @@ async fn twins(store: &dyn Store) -> Twins {
                 c,
                 &new_member("U2", "hanako", MemberStatus::Pending, named("田中 花子")),
                 &no_jobs,
+                chrono::Utc::now(),
             )
             .await
             .unwrap();
@@ -1504,7 +1571,7 @@ async fn check_isolation(store: &dyn Store, raw: &Raw) {
     let notify = [job(cb, Some(a2.id), "cross-approve", t0())];
     assert!(
         !store
-            .transition(cb, a2.id, pending, approved, &notify)
+            .transition(cb, a2.id, pending, approved, &notify, chrono::Utc::now())
             .await
             .unwrap()
     );
@@ -1515,7 +1582,10 @@ async fn check_isolation(store: &dyn Store, raw: &Raw) {
         "no job for a failed transition"
     );
 
-    store.set_role(cb, a1.id, Role::Admin).await.unwrap();
+    store
+        .set_role(cb, a1.id, Role::Admin, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(get(store, ca, a1.id).await.unwrap().role, Role::Member);
 
     store
@@ -1532,7 +1602,10 @@ async fn check_isolation(store: &dyn Store, raw: &Raw) {
         profile: named("Hijacked"),
         ..a1.clone()
     };
-    store.update_profile(&forged).await.unwrap();
+    store
+        .update_profile(&forged, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(get(store, ca, a1.id).await, Some(a1.clone()));
     let hijacked = raw
         .count_by(
@@ -1580,7 +1653,10 @@ async fn check_search_isolation(store: &dyn Store, _raw: &Raw) {
         profile: named("Hijacked"),
         ..a1.clone()
     };
-    store.update_profile(&forged).await.unwrap();
+    store
+        .update_profile(&forged, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(ids(&search(store, ca, &text("田中")).await), vec![a1.id]);
     let nobody = Vec::<MemberId>::new();
     assert_eq!(ids(&search(store, cb, &text("hijacked")).await), nobody);
@@ -1613,6 +1689,7 @@ async fn check_erase(store: &dyn Store, raw: &Raw) {
                 profile("消去 太郎"),
             ),
             &welcome,
+            chrono::Utc::now(),
         )
         .await
         .unwrap();
@@ -1626,6 +1703,7 @@ async fn check_erase(store: &dyn Store, raw: &Raw) {
                 profile("残留 花子"),
             ),
             &welcome,
+            chrono::Utc::now(),
         )
         .await
         .unwrap();
@@ -1726,7 +1804,8 @@ async fn check_ids_not_reused(store: &dyn Store, _raw: &Raw) {
                 newest.id,
                 MemberStatus::Pending,
                 MemberStatus::Approved,
-                &[]
+                &[],
+                chrono::Utc::now()
             )
             .await
             .unwrap(),
@@ -1897,6 +1976,7 @@ async fn check_jobs(store: &dyn Store, _raw: &Raw) {
             c,
             &new_member("u1", "u1", MemberStatus::Pending, named("M")),
             &move |_: &Member| vec![job(c, None, "k2", t)],
+            chrono::Utc::now(),
         )
         .await
         .unwrap();

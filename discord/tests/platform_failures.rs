@@ -138,6 +138,7 @@ async fn an_outage_then_rate_limits_lose_nothing_and_never_spin() {
                     timezone: None,
                 },
                 &|_| Vec::new(),
+                chrono::Utc::now(),
             )
             .await
             .unwrap();

@@ -40,7 +40,9 @@ impl Core {
                     paused_until: None,
                     ignored_rounds: 0,
                 };
-                self.store.save_coffee_member(ctx.community.id, &m).await?;
+                self.store
+                    .save_coffee_member(ctx.community.id, &m, self.now())
+                    .await?;
                 let mut reply = ctx.reply("coffee.joined", &[]).private();
                 if let Some(next) = self.next_round(ctx).await? {
                     reply.text.push('\n');
@@ -54,7 +56,9 @@ impl Core {
                 let me = ctx.approved()?;
                 let mut m = self.coffee_self(me.id).await?;
                 m.active = false;
-                self.store.save_coffee_member(ctx.community.id, &m).await?;
+                self.store
+                    .save_coffee_member(ctx.community.id, &m, self.now())
+                    .await?;
                 Ok(ctx.reply("coffee.left", &[]).private())
             }
             Coffee::Pause(date) => {
@@ -80,7 +84,9 @@ impl Core {
                         .into());
                 }
                 m.paused_until = Some(end);
-                self.store.save_coffee_member(ctx.community.id, &m).await?;
+                self.store
+                    .save_coffee_member(ctx.community.id, &m, self.now())
+                    .await?;
                 Ok(ctx
                     .reply("coffee.paused", &[("until", &date.to_string())])
                     .private())
@@ -119,7 +125,7 @@ impl Core {
             next_round: first,
         };
         self.store
-            .save_coffee_settings(&settings, &round_jobs(ctx.community.id, first, now))
+            .save_coffee_settings(&settings, &round_jobs(ctx.community.id, first, now), now)
             .await?;
         self.jobs_written.notify_one();
         Ok(ctx
@@ -512,7 +518,7 @@ impl Core {
                     ));
                 }
             }
-            self.store.save_coffee_member(c.id, &cm).await?;
+            self.store.save_coffee_member(c.id, &cm, now).await?;
         }
         Ok(jobs)
     }

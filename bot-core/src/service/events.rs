@@ -85,17 +85,21 @@ impl Core {
         let community = ctx.community.clone();
         let event = self
             .store
-            .insert_event(&new, &move |e: &Event| {
-                let mut jobs = vec![announcement_job(
-                    &community,
-                    e,
-                    e.starts_at,
-                    RsvpCounts::default(),
-                    now,
-                )];
-                jobs.extend(schedule_jobs(e, e.starts_at, now));
-                jobs
-            })
+            .insert_event(
+                &new,
+                &move |e: &Event| {
+                    let mut jobs = vec![announcement_job(
+                        &community,
+                        e,
+                        e.starts_at,
+                        RsvpCounts::default(),
+                        now,
+                    )];
+                    jobs.extend(schedule_jobs(e, e.starts_at, now));
+                    jobs
+                },
+                now,
+            )
             .await?;
         self.jobs_written.notify_one();
         Ok(ctx
@@ -236,6 +240,7 @@ impl Core {
                 &move |members: &[Member]| {
                     promoted_notices(&community, event_id, new_next.unwrap_or(now), members, now)
                 },
+                now,
             )
             .await?;
         self.jobs_written.notify_one();
@@ -324,7 +329,13 @@ impl Core {
         }
         if !self
             .store
-            .cancel_event(ctx.community.id, event.id, reason.as_deref(), &jobs)
+            .cancel_event(
+                ctx.community.id,
+                event.id,
+                reason.as_deref(),
+                &jobs,
+                self.now(),
+            )
             .await?
         {
             return Err(UserError::new("error.event_cancelled").into());

@@ -97,27 +97,31 @@ impl Core {
         let community = ctx.community.clone();
         let (requester, f, s) = (me.clone(), first.clone(), second.clone());
         self.store
-            .insert_intro(&new, &move |intro: &Intro| {
-                let mut jobs = vec![NewJob {
-                    community_id: community.id,
-                    member_id: Some(requester.id),
-                    event_id: None,
-                    payload: Payload::IntroExpire { intro: intro.id },
-                    key: format!("intro-expire:{}", intro.id),
-                    due_at: intro.expires_at,
-                    valid_until: None,
-                }];
-                if !intro.suppressed {
-                    for (asked, other) in [(&f, &s), (&s, &f)] {
-                        if intro.awaits(asked.id) {
-                            jobs.push(intro_request_job(
-                                &community, intro, &requester, asked, other, now,
-                            ));
+            .insert_intro(
+                &new,
+                &move |intro: &Intro| {
+                    let mut jobs = vec![NewJob {
+                        community_id: community.id,
+                        member_id: Some(requester.id),
+                        event_id: None,
+                        payload: Payload::IntroExpire { intro: intro.id },
+                        key: format!("intro-expire:{}", intro.id),
+                        due_at: intro.expires_at,
+                        valid_until: None,
+                    }];
+                    if !intro.suppressed {
+                        for (asked, other) in [(&f, &s), (&s, &f)] {
+                            if intro.awaits(asked.id) {
+                                jobs.push(intro_request_job(
+                                    &community, intro, &requester, asked, other, now,
+                                ));
+                            }
                         }
                     }
-                }
-                jobs
-            })
+                    jobs
+                },
+                now,
+            )
             .await?;
         self.jobs_written.notify_one();
         let key = if first.id != me.id && second.id == me.id {
@@ -264,7 +268,9 @@ impl Core {
         }
         let name = &target.profile.name;
         if block {
-            self.store.block(ctx.community.id, me.id, target.id).await?;
+            self.store
+                .block(ctx.community.id, me.id, target.id, self.now())
+                .await?;
             Ok(ctx.reply("block.done", &[("name", name)]).private())
         } else if self
             .store

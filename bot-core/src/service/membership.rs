@@ -75,13 +75,18 @@ impl Core {
         };
         let member = self
             .store
-            .insert_member(ctx.community.id, &new, &move |m: &Member| {
-                if m.status == MemberStatus::Pending {
-                    waiting_notices(&community, m, &admins, now)
-                } else {
-                    super::intros::welcome_jobs(&community, m, &suggestions, now)
-                }
-            })
+            .insert_member(
+                ctx.community.id,
+                &new,
+                &move |m: &Member| {
+                    if m.status == MemberStatus::Pending {
+                        waiting_notices(&community, m, &admins, now)
+                    } else {
+                        super::intros::welcome_jobs(&community, m, &suggestions, now)
+                    }
+                },
+                now,
+            )
             .await?;
         self.record_join_consent(&member, consent).await?;
         if let Some(entry) = verified {
@@ -106,7 +111,7 @@ impl Core {
         if patch.locale.is_some() {
             member.locale = patch.locale;
         }
-        self.store.update_profile(&member).await?;
+        self.store.update_profile(&member, self.now()).await?;
         let admins = self
             .store
             .members_with_role(ctx.community.id, Role::Admin)
@@ -120,7 +125,7 @@ impl Core {
         let from = ctx.member.as_ref().map_or(MemberStatus::Left, |m| m.status);
         if !self
             .store
-            .transition(ctx.community.id, member.id, from, status, &jobs)
+            .transition(ctx.community.id, member.id, from, status, &jobs, self.now())
             .await?
         {
             return Err(UserError::new("error.changed_meanwhile").into());
@@ -210,6 +215,7 @@ impl Core {
                 MemberStatus::Pending,
                 MemberStatus::Approved,
                 &jobs,
+                self.now(),
             )
             .await?
         {
@@ -255,6 +261,7 @@ impl Core {
                 MemberStatus::Pending,
                 MemberStatus::Rejected,
                 &[job],
+                self.now(),
             )
             .await?
         {
@@ -314,7 +321,7 @@ impl Core {
             }
         }
         self.store
-            .set_role(ctx.community.id, target.id, role)
+            .set_role(ctx.community.id, target.id, role, self.now())
             .await?;
         let role_name = ctx.t(&format!("role.{}", role.as_str()), &[]);
         Ok(ctx.reply(
@@ -345,7 +352,14 @@ impl Core {
             return Err(UserError::new("error.not_a_member").into());
         }
         self.store
-            .transition(ctx.community.id, me.id, me.status, MemberStatus::Left, &[])
+            .transition(
+                ctx.community.id,
+                me.id,
+                me.status,
+                MemberStatus::Left,
+                &[],
+                self.now(),
+            )
             .await?;
         Ok(ctx.reply("leave.done", &[]).private())
     }

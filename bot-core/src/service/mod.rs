@@ -365,7 +365,12 @@ impl Core {
         let id = &actor.identity;
         let community = self
             .store
-            .community_for_space(id.platform, &id.space_id, &self.config.community_defaults)
+            .community_for_space_at(
+                id.platform,
+                &id.space_id,
+                &self.config.community_defaults,
+                self.now(),
+            )
             .await?;
         let mut member = self
             .store
@@ -386,7 +391,7 @@ impl Core {
             };
             member = Some(
                 self.store
-                    .insert_member(community.id, &new, &|_| Vec::new())
+                    .insert_member(community.id, &new, &|_| Vec::new(), self.now())
                     .await?,
             );
         }

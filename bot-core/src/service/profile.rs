@@ -62,7 +62,7 @@ impl Core {
         if patch.timezone.is_some() {
             me.timezone = patch.timezone.clone();
         }
-        self.store.update_profile(&me).await?;
+        self.store.update_profile(&me, self.now()).await?;
         let locale = me.locale.unwrap_or(ctx.locale);
         Ok(Reply::text(locale, crate::i18n::t(locale, "profile.updated", &[])).private())
     }
@@ -81,7 +81,7 @@ impl Core {
             }
         }
         me.hidden.sort();
-        self.store.update_profile(&me).await?;
+        self.store.update_profile(&me, self.now()).await?;
         let names: Vec<String> = fields
             .iter()
             .map(|f| render::field_label(ctx.locale, *f))

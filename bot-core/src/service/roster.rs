@@ -146,7 +146,12 @@ impl Core {
     ) -> Result<Community, CoreError> {
         Ok(self
             .store
-            .community_for_space(platform, space_id, &self.config.community_defaults)
+            .community_for_space_at(
+                platform,
+                space_id,
+                &self.config.community_defaults,
+                self.now(),
+            )
             .await?)
     }
 

@@ -191,7 +191,7 @@ macro_rules! impl_broadcast_store {
                 if n != 1 {
                     return Ok(false);
                 }
-                Self::insert_jobs(&mut tx, std::slice::from_ref(fan_out)).await?;
+                Self::insert_jobs(&mut tx, std::slice::from_ref(fan_out), now).await?;
                 tx.commit().await?;
                 Ok(true)
             }

@@ -20,7 +20,12 @@ pub type JobsForPromoted = dyn Fn(&[Member]) -> Vec<NewJob> + Send + Sync;
 
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    async fn insert_event(&self, new: &NewEvent, jobs: &JobsForEvent) -> StoreResult<Event>;
+    async fn insert_event(
+        &self,
+        new: &NewEvent,
+        jobs: &JobsForEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Event>;
     async fn event(&self, community: CommunityId, id: EventId) -> StoreResult<Option<Event>>;
     /// Events not cancelled that repeat or end after `since`, by start.
     async fn upcoming_events(
@@ -41,6 +46,7 @@ pub trait EventStore: Send + Sync {
         occurrence: Option<DateTime<Utc>>,
         jobs: &[NewJob],
         promoted: &JobsForPromoted,
+        now: DateTime<Utc>,
     ) -> StoreResult<Vec<Member>>;
     /// Cancel, deleting pending reminders and roll-overs; false if already cancelled.
     async fn cancel_event(
@@ -49,6 +55,7 @@ pub trait EventStore: Send + Sync {
         id: EventId,
         reason: Option<&str>,
         jobs: &[NewJob],
+        now: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Set a member's answer for one occurrence; `Going` past capacity waitlists.
     /// `None` if the event does not exist (or is cancelled).
@@ -217,8 +224,8 @@ macro_rules! impl_event_store {
                 &self,
                 new: &$crate::event::NewEvent,
                 jobs: &$crate::store::JobsForEvent,
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<$crate::event::Event> {
-                let now = chrono::Utc::now();
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let row = sqlx::query(
                     "INSERT INTO events (community_id, title, starts_at, duration_minutes, \
@@ -241,7 +248,7 @@ macro_rules! impl_event_store {
                 .fetch_one(&mut *tx)
                 .await?;
                 let event = Self::event_from_row(&row)?;
-                Self::insert_jobs(&mut tx, &jobs(&event)).await?;
+                Self::insert_jobs(&mut tx, &jobs(&event), now).await?;
                 tx.commit().await?;
                 Ok(event)
             }
@@ -291,8 +298,8 @@ macro_rules! impl_event_store {
                 occurrence: Option<chrono::DateTime<chrono::Utc>>,
                 jobs: &[$crate::jobs::NewJob],
                 promoted: &$crate::store::JobsForPromoted,
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<Vec<$crate::domain::Member>> {
-                let now = chrono::Utc::now();
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 sqlx::query(
                     "UPDATE events SET title = $1, starts_at = $2, duration_minutes = $3, \
@@ -338,7 +345,7 @@ macro_rules! impl_event_store {
                 };
                 let mut all = jobs.to_vec();
                 all.extend(promoted(&moved));
-                Self::insert_jobs(&mut tx, &all).await?;
+                Self::insert_jobs(&mut tx, &all, now).await?;
                 tx.commit().await?;
                 Ok(moved)
             }
@@ -349,6 +356,7 @@ macro_rules! impl_event_store {
                 id: $crate::event::EventId,
                 reason: Option<&str>,
                 jobs: &[$crate::jobs::NewJob],
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<bool> {
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let n = sqlx::query(
@@ -356,7 +364,7 @@ macro_rules! impl_event_store {
                      rsvp_seq = rsvp_seq + 1 WHERE community_id = $3 AND id = $4 AND cancelled = FALSE",
                 )
                 .bind(reason)
-                .bind(chrono::Utc::now())
+                .bind(now)
                 .bind(community)
                 .bind(id)
                 .execute(&mut *tx)
@@ -366,7 +374,7 @@ macro_rules! impl_event_store {
                     return Ok(false);
                 }
                 Self::delete_schedule(&mut tx, id).await?;
-                Self::insert_jobs(&mut tx, jobs).await?;
+                Self::insert_jobs(&mut tx, jobs, now).await?;
                 tx.commit().await?;
                 Ok(true)
             }
@@ -444,7 +452,7 @@ macro_rules! impl_event_store {
                 };
                 let counts = Self::counts_in(&mut tx, event, occurrence).await?;
                 let outcome = $crate::event::RsvpOutcome { previous, state, promoted, counts, seq };
-                Self::insert_jobs(&mut tx, &jobs(&outcome)).await?;
+                Self::insert_jobs(&mut tx, &jobs(&outcome), now).await?;
                 tx.commit().await?;
                 Ok(Some(outcome))
             }

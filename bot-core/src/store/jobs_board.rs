@@ -111,7 +111,7 @@ macro_rules! impl_jobs_board_store {
                 .bind(n.now)
                 .fetch_one(&mut *tx)
                 .await?;
-                Self::insert_jobs(&mut tx, jobs).await?;
+                Self::insert_jobs(&mut tx, jobs, n.now).await?;
                 tx.commit().await?;
                 Ok(id)
             }
@@ -191,7 +191,7 @@ macro_rules! impl_jobs_board_store {
                 if n != 1 {
                     return Ok(false);
                 }
-                Self::insert_jobs(&mut tx, jobs).await?;
+                Self::insert_jobs(&mut tx, jobs, now).await?;
                 tx.commit().await?;
                 Ok(true)
             }

@@ -122,13 +122,26 @@ pub trait Store:
     + Send
     + Sync
 {
-    /// The community that owns a platform space, created with `defaults` on first sight.
+    /// The community that owns a platform space, created with `defaults` at `now` on first
+    /// sight.
+    async fn community_for_space_at(
+        &self,
+        platform: Platform,
+        space_id: &str,
+        defaults: &NewCommunity,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Community>;
+    /// [`Store::community_for_space_at`] for adapters and tools that learn of a space before
+    /// any command and hold no `Clock`; the core always passes its clock's time.
     async fn community_for_space(
         &self,
         platform: Platform,
         space_id: &str,
         defaults: &NewCommunity,
-    ) -> StoreResult<Community>;
+    ) -> StoreResult<Community> {
+        self.community_for_space_at(platform, space_id, defaults, Utc::now())
+            .await
+    }
     async fn update_community(&self, community: &Community) -> StoreResult<()>;
     async fn community(&self, id: CommunityId) -> StoreResult<Option<Community>>;
 
@@ -158,6 +171,7 @@ pub trait Store:
         community: CommunityId,
         new: &NewMember,
         jobs: &JobsFor,
+        now: DateTime<Utc>,
     ) -> StoreResult<Member>;
     /// Move a member from status `from` to `to`, writing `jobs` with it. False (and nothing
     /// written) if the member was no longer in `from`: two admins approving at once notify once.
@@ -168,15 +182,17 @@ pub trait Store:
         from: MemberStatus,
         to: MemberStatus,
         jobs: &[NewJob],
+        now: DateTime<Utc>,
     ) -> StoreResult<bool>;
     async fn set_role(
         &self,
         community: CommunityId,
         member: MemberId,
         role: Role,
+        now: DateTime<Utc>,
     ) -> StoreResult<()>;
     /// Write profile, hidden fields and locale (and the search document derived from them).
-    async fn update_profile(&self, member: &Member) -> StoreResult<()>;
+    async fn update_profile(&self, member: &Member, now: DateTime<Utc>) -> StoreResult<()>;
     /// Refresh the platform handle of an identity (people rename themselves).
     async fn update_handle(&self, community: CommunityId, identity: &Identity) -> StoreResult<()>;
 
@@ -206,6 +222,7 @@ pub trait Store:
     /// addressed to them) in one transaction.
     async fn erase_member(&self, community: CommunityId, member: MemberId) -> StoreResult<()>;
 
+    /// Write jobs outside any change (tools, tests); their `created_at` is the system time.
     async fn enqueue(&self, jobs: &[NewJob]) -> StoreResult<()>;
     /// Lease up to `limit` due jobs to `worker` until `lease_until`. Jobs whose lease expired
     /// (a crashed worker) are due again.

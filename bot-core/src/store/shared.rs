@@ -77,8 +77,8 @@ macro_rules! impl_store {
             async fn insert_jobs(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 jobs: &[$crate::jobs::NewJob],
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
-                let now = chrono::Utc::now();
                 for job in jobs {
                     let payload = serde_json::to_string(&job.payload).map_err(|e| {
                         $crate::error::StoreError::Corrupt(format!("job payload: {e}"))
@@ -269,11 +269,12 @@ macro_rules! impl_store {
 
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
-            async fn community_for_space(
+            async fn community_for_space_at(
                 &self,
                 platform: $crate::domain::Platform,
                 space_id: &str,
                 defaults: &$crate::store::NewCommunity,
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<$crate::domain::Community> {
                 const SELECT: &str = "SELECT c.* FROM spaces s \
                     JOIN communities c ON c.id = s.community_id \
@@ -295,7 +296,7 @@ macro_rules! impl_store {
                 .bind(defaults.locale.as_str())
                 .bind(&defaults.timezone)
                 .bind(defaults.requires_approval)
-                .bind(chrono::Utc::now())
+                .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
                 let claimed = sqlx::query(
@@ -466,9 +467,9 @@ macro_rules! impl_store {
                 community: $crate::domain::CommunityId,
                 new: &$crate::store::NewMember,
                 jobs: &$crate::store::JobsFor,
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<$crate::domain::Member> {
                 use $crate::store::rows::stored_list;
-                let now = chrono::Utc::now();
                 let p = &new.profile;
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let id: i64 = sqlx::query_scalar(
@@ -517,7 +518,7 @@ macro_rules! impl_store {
                     .ok_or_else(|| $crate::error::StoreError::Corrupt("inserted member".into()))?;
                 Self::write_search(&mut tx, &member).await?;
                 // The jobs name the member (ids, buttons), which exists only now.
-                Self::insert_jobs(&mut tx, &jobs(&member)).await?;
+                Self::insert_jobs(&mut tx, &jobs(&member), now).await?;
                 tx.commit().await?;
                 Ok(member)
             }
@@ -529,6 +530,7 @@ macro_rules! impl_store {
                 from: $crate::domain::MemberStatus,
                 to: $crate::domain::MemberStatus,
                 jobs: &[$crate::jobs::NewJob],
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<bool> {
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let changed = sqlx::query(
@@ -536,7 +538,7 @@ macro_rules! impl_store {
                      WHERE community_id = $3 AND id = $4 AND status = $5",
                 )
                 .bind(to.as_str())
-                .bind(chrono::Utc::now())
+                .bind(now)
                 .bind(community)
                 .bind(member)
                 .bind(from.as_str())
@@ -546,7 +548,7 @@ macro_rules! impl_store {
                 if changed != 1 {
                     return Ok(false);
                 }
-                Self::insert_jobs(&mut tx, jobs).await?;
+                Self::insert_jobs(&mut tx, jobs, now).await?;
                 tx.commit().await?;
                 Ok(true)
             }
@@ -556,6 +558,7 @@ macro_rules! impl_store {
                 community: $crate::domain::CommunityId,
                 member: $crate::domain::MemberId,
                 role: $crate::domain::Role,
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 sqlx::query(
@@ -563,7 +566,7 @@ macro_rules! impl_store {
                      WHERE community_id = $3 AND id = $4",
                 )
                 .bind(role.as_str())
-                .bind(chrono::Utc::now())
+                .bind(now)
                 .bind(community)
                 .bind(member)
                 .execute(&mut *tx)
@@ -578,6 +581,7 @@ macro_rules! impl_store {
             async fn update_profile(
                 &self,
                 m: &$crate::domain::Member,
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
                 use $crate::store::rows::stored_list;
                 let p = &m.profile;
@@ -603,7 +607,7 @@ macro_rules! impl_store {
                 .bind(&p.bio)
                 .bind(stored_list(&m.hidden.iter().map(|f| f.as_str()).collect::<Vec<_>>()))
                 .bind(m.locale.map(|l| l.as_str()))
-                .bind(chrono::Utc::now())
+                .bind(now)
                 .bind(m.community_id)
                 .bind(m.id)
                 .bind(&m.timezone)
@@ -705,7 +709,8 @@ macro_rules! impl_store {
                 jobs: &[$crate::jobs::NewJob],
             ) -> $crate::store::StoreResult<()> {
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
-                Self::insert_jobs(&mut tx, jobs).await?;
+                // Outside the core: no clock to ask.
+                Self::insert_jobs(&mut tx, jobs, chrono::Utc::now()).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -807,7 +812,7 @@ macro_rules! impl_store {
                 if n != 1 {
                     return Ok(false);
                 }
-                Self::insert_jobs(&mut tx, jobs).await?;
+                Self::insert_jobs(&mut tx, jobs, now).await?;
                 tx.commit().await?;
                 Ok(true)
             }

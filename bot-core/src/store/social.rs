@@ -19,6 +19,7 @@ pub trait SocialStore: Send + Sync {
         community: CommunityId,
         blocker: MemberId,
         blocked: MemberId,
+        now: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// True if a block was removed.
     async fn unblock(
@@ -32,7 +33,12 @@ pub trait SocialStore: Send + Sync {
     /// Every block in the community, as (blocker, blocked).
     async fn blocks(&self, community: CommunityId) -> StoreResult<Vec<(MemberId, MemberId)>>;
 
-    async fn insert_intro(&self, new: &NewIntro, jobs: &JobsForIntro) -> StoreResult<Intro>;
+    async fn insert_intro(
+        &self,
+        new: &NewIntro,
+        jobs: &JobsForIntro,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Intro>;
     async fn intro(&self, community: CommunityId, id: IntroId) -> StoreResult<Option<Intro>>;
     /// Pending requests a member has made (the spam limit).
     async fn pending_intros_by(
@@ -73,10 +79,15 @@ pub trait SocialStore: Send + Sync {
         &self,
         settings: &CoffeeSettings,
         jobs: &[NewJob],
+        now: DateTime<Utc>,
     ) -> StoreResult<()>;
     async fn coffee_member(&self, member: MemberId) -> StoreResult<Option<CoffeeMember>>;
-    async fn save_coffee_member(&self, community: CommunityId, m: &CoffeeMember)
-    -> StoreResult<()>;
+    async fn save_coffee_member(
+        &self,
+        community: CommunityId,
+        m: &CoffeeMember,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Members who joined coffee chats and have not left them (paused ones included).
     async fn coffee_members(&self, community: CommunityId) -> StoreResult<Vec<CoffeeMember>>;
     async fn skip_round(
@@ -181,7 +192,7 @@ macro_rules! impl_social_store {
 
         #[async_trait::async_trait]
         impl $crate::store::SocialStore for $store {
-            async fn block(&self, community: i64, blocker: i64, blocked: i64) -> $crate::store::StoreResult<bool> {
+            async fn block(&self, community: i64, blocker: i64, blocked: i64, now: chrono::DateTime<chrono::Utc>) -> $crate::store::StoreResult<bool> {
                 let n = sqlx::query(
                     "INSERT INTO blocks (community_id, blocker_id, blocked_id, created_at) \
                      SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM members WHERE id = $3 AND community_id = $1) \
@@ -190,7 +201,7 @@ macro_rules! impl_social_store {
                 .bind(community)
                 .bind(blocker)
                 .bind(blocked)
-                .bind(chrono::Utc::now())
+                .bind(now)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
@@ -235,6 +246,7 @@ macro_rules! impl_social_store {
                 &self,
                 new: &$crate::social::NewIntro,
                 jobs: &$crate::store::JobsForIntro,
+                now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<$crate::social::Intro> {
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 let row = sqlx::query(
@@ -250,11 +262,11 @@ macro_rules! impl_social_store {
                 .bind((new.second == new.requester).then_some("accepted"))
                 .bind(new.suppressed)
                 .bind(new.expires_at)
-                .bind(chrono::Utc::now())
+                .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
                 let intro = Self::intro_from_row(&row)?;
-                Self::insert_jobs(&mut tx, &jobs(&intro)).await?;
+                Self::insert_jobs(&mut tx, &jobs(&intro), now).await?;
                 tx.commit().await?;
                 Ok(intro)
             }
@@ -336,7 +348,7 @@ macro_rules! impl_social_store {
                 .await?;
                 let row = sqlx::query("SELECT * FROM intros WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
                 let intro = Self::intro_from_row(&row)?;
-                Self::insert_jobs(&mut tx, &jobs(&intro)).await?;
+                Self::insert_jobs(&mut tx, &jobs(&intro), now).await?;
                 tx.commit().await?;
                 Ok(Some(intro))
             }
@@ -378,7 +390,7 @@ macro_rules! impl_social_store {
                 .transpose()
             }
 
-            async fn save_coffee_settings(&self, s: &$crate::social::CoffeeSettings, jobs: &[$crate::jobs::NewJob]) -> $crate::store::StoreResult<()> {
+            async fn save_coffee_settings(&self, s: &$crate::social::CoffeeSettings, jobs: &[$crate::jobs::NewJob], now: chrono::DateTime<chrono::Utc>) -> $crate::store::StoreResult<()> {
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
                 sqlx::query(
                     "INSERT INTO coffee_settings (community_id, every_days, weekday, at_time, group_size, \
@@ -405,7 +417,7 @@ macro_rules! impl_social_store {
                 .bind(s.community_id)
                 .execute(&mut *tx)
                 .await?;
-                Self::insert_jobs(&mut tx, jobs).await?;
+                Self::insert_jobs(&mut tx, jobs, now).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -418,7 +430,7 @@ macro_rules! impl_social_store {
                 row.as_ref().map(Self::coffee_member_from_row).transpose()
             }
 
-            async fn save_coffee_member(&self, community: i64, m: &$crate::social::CoffeeMember) -> $crate::store::StoreResult<()> {
+            async fn save_coffee_member(&self, community: i64, m: &$crate::social::CoffeeMember, now: chrono::DateTime<chrono::Utc>) -> $crate::store::StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO coffee_members (member_id, community_id, active, paused_until, ignored_rounds, joined_at) \
                      SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM members WHERE id = $1 AND community_id = $2) \
@@ -430,7 +442,7 @@ macro_rules! impl_social_store {
                 .bind(m.active)
                 .bind(m.paused_until)
                 .bind(m.ignored_rounds)
-                .bind(chrono::Utc::now())
+                .bind(now)
                 .execute(&self.pool)
                 .await?;
                 Ok(())

@@ -1,0 +1,126 @@
+//! Issue #15's hardening items, each on real SQLite and PostgreSQL where storage is involved.
+
+use std::sync::Arc;
+
+use bot_core::clock::{Clock, OffsetClock};
+use bot_core::domain::{Identity, Platform};
+use bot_core::i18n::Locale;
+use bot_core::reply::Reply;
+use bot_core::service::{Actor, Core, CoreConfig};
+use bot_core::store::{NewCommunity, PgStore, SqliteStore, Store};
+use bot_core::testing::{TempPostgres, TempSqlite};
+use chrono::{DateTime, TimeDelta, Utc};
+
+fn actor(name: &str, locale: Locale) -> Actor {
+    Actor {
+        identity: Identity {
+            platform: Platform::Shell,
+            space_id: "acme".into(),
+            user_id: name.into(),
+            handle: name.into(),
+        },
+        locale: Some(locale),
+        platform_admin: false,
+    }
+}
+
+fn core_with(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Core {
+    Core::new(
+        store,
+        clock,
+        CoreConfig {
+            bootstrap_admins: vec!["hr".into()],
+            community_defaults: NewCommunity {
+                name: "Alumni".into(),
+                locale: Locale::En,
+                timezone: "Asia/Tokyo".into(),
+                requires_approval: true,
+            },
+        },
+    )
+}
+
+/// Run `line` as `who` and insist it succeeded.
+async fn ok(core: &Core, who: &Actor, line: &str) -> Reply {
+    let r = core.handle_text(who, line).await;
+    assert!(!r.error, "{line}: {}", r.to_plain_text());
+    r
+}
+
+async fn sqlite(label: &str) -> (TempSqlite, Arc<dyn Store>) {
+    let db = TempSqlite::new(label);
+    let store = SqliteStore::connect(&db.url()).await.unwrap();
+    (db, Arc::new(store))
+}
+
+// ---- 3. Time comes from the Clock, also where the store writes it -----------------------
+
+/// The shell's clock moved three years ahead: every time the store wrote (joining, an event,
+/// a block, an introduction, joining coffee chats) is the clock's, as `/alumni mydata` shows.
+async fn stored_times_follow_the_clock(store: Arc<dyn Store>) {
+    let clock = Arc::new(OffsetClock::new());
+    clock.advance(TimeDelta::days(3 * 365));
+    let core = core_with(store, clock.clone());
+    let (hr, aki, ben) = (
+        actor("hr", Locale::En),
+        actor("aki", Locale::En),
+        actor("ben", Locale::En),
+    );
+    ok(&core, &hr, "/alumni help").await;
+    ok(&core, &aki, "/alumni join name:Aki").await;
+    ok(&core, &ben, "/alumni join name:Ben").await;
+    ok(&core, &hr, "/alumni approve @aki").await;
+    ok(&core, &hr, "/alumni approve @ben").await;
+    ok(&core, &hr, "/alumni role @aki supporter").await;
+    let when = (clock.now() + TimeDelta::days(10)).format("%Y-%m-%d 19:00");
+    ok(&core, &aki, &format!("/event create title:Party at:\"{when}\"")).await;
+    ok(&core, &aki, "/intro @ben why:\"Both write Rust\"").await;
+    ok(&core, &aki, "/alumni block @ben").await;
+    ok(&core, &hr, "/coffee setup every:1w day:mon time:10:00 size:2").await;
+    ok(&core, &aki, "/coffee join").await;
+
+    let reply = ok(&core, &aki, "/alumni mydata").await;
+    let doc: serde_json::Value =
+        serde_json::from_str(&reply.attachment.expect("a JSON file").content).unwrap();
+    let now = clock.now();
+    let mut times = vec![("member.created_at".to_owned(), &doc["member"]["created_at"])];
+    for (table, column) in [
+        ("events", "created_at"),
+        ("intros", "created_at"),
+        ("blocks", "created_at"),
+        ("coffee_members", "joined_at"),
+    ] {
+        let rows = doc["tables"][table].as_array().unwrap_or_else(|| {
+            panic!("no {table} in {doc}");
+        });
+        assert!(!rows.is_empty(), "no {table} rows: {doc}");
+        for row in rows {
+            times.push((format!("{table}.{column}"), &row[column]));
+        }
+    }
+    for (what, value) in times {
+        let at: DateTime<Utc> = value
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{what}: {value}"));
+        assert!(
+            (now - at).abs() < TimeDelta::hours(1),
+            "{what} is {at}, the clock says {now}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn stored_times_follow_the_clock_on_sqlite() {
+    let (_db, store) = sqlite("clock").await;
+    stored_times_follow_the_clock(store).await;
+}
+
+#[tokio::test]
+async fn stored_times_follow_the_clock_on_postgres() {
+    let Some(db) = TempPostgres::create("clock").await else {
+        return;
+    };
+    stored_times_follow_the_clock(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
+    db.drop_db().await;
+}
