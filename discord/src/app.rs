@@ -16,7 +16,7 @@ use serenity::all::{
     ActionRowComponent, Attachment, CommandInteraction, ComponentInteraction, Context,
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, EditInteractionResponse, Guild, GuildId,
-    GuildMemberUpdateEvent, Member, ModalInteraction, Permissions, User,
+    GuildMemberUpdateEvent, Member, ModalInteraction, Permissions, User, UserId,
 };
 
 use crate::commands;
@@ -166,7 +166,10 @@ impl DiscordApp {
     }
 
     /// One command, as the grammar's line: answered, then its effects on Discord (scheduled
-    /// events, member roles). Returns whether it did something (not an error), for cooldowns.
+    /// events). A deferred answer (Discord waits 15 minutes for it) comes once the member roles
+    /// the command touches are settled, so what the asker sees is already true: when
+    /// "approved" shows, the role was given or held back for screening. Returns whether it did
+    /// something (not an error), for cooldowns.
     pub(crate) async fn run_command(
         &self,
         ctx: &Context,
@@ -200,21 +203,39 @@ impl DiscordApp {
                     Some(file) => self.with_file(&actor, line, file).await,
                     None => self.core.handle_text(&actor, line).await,
                 };
+                self.sync_roles_of(ctx, cmd.guild_id, line, cmd.user.id)
+                    .await;
                 finish_deferred(ctx, cmd, &reply, private).await;
                 reply
             }
         };
+        if deferral == Deferral::MayOpenForm {
+            // Answered inline (a modal must be the first response): roles after it.
+            self.sync_roles_of(ctx, cmd.guild_id, line, cmd.user.id)
+                .await;
+        }
         if let (Some(guild), Some(change), false) =
             (cmd.guild_id, scheduled::change(line), reply.error)
         {
             self.mirror_event(&ctx.http, guild, change).await;
         }
-        if let Some(guild) = cmd.guild_id {
-            for user in roles::touched_by_line(line, cmd.user.id) {
-                self.sync_role(&ctx.http, guild, user).await;
-            }
-        }
         !reply.error
+    }
+
+    /// The member role of everyone `line` may have changed the standing of.
+    async fn sync_roles_of(
+        &self,
+        ctx: &Context,
+        guild: Option<GuildId>,
+        line: &str,
+        asker: UserId,
+    ) {
+        let Some(guild) = guild else {
+            return;
+        };
+        for user in roles::touched_by_line(line, asker) {
+            self.sync_role(&ctx.http, guild, user).await;
+        }
     }
 
     /// A bare form-opening command: the profile form for `join` / `profile set`, else the
@@ -424,13 +445,10 @@ impl DiscordApp {
             return;
         }
         let reply = self.core.handle_text(&actor, &line).await;
+        // Roles before the (deferred) answer, as for a command.
+        self.sync_roles_of(ctx, guild, &line, submit.user.id).await;
         if let Err(e) = submit.edit_response(&ctx.http, edit(&reply)).await {
             tracing::warn!(error = %e, "answering a modal submission");
-        }
-        if let Some(guild) = guild {
-            for user in roles::touched_by_line(&line, submit.user.id) {
-                self.sync_role(&ctx.http, guild, user).await;
-            }
         }
     }
 }

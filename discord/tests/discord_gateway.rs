@@ -7,6 +7,8 @@ mod support;
 
 use std::time::Duration;
 
+use bot_core::domain::MemberStatus;
+use bot_core::i18n::{self, Locale};
 use serde_json::json;
 use support::fake_discord::{GENERAL, GUILD, dm_channel};
 use support::*;
@@ -403,21 +405,24 @@ async fn join_is_deferred_then_edited_and_an_admin_approves_with_the_button() {
         .find(|b| b.starts_with("v1.ap."))
         .unwrap();
 
-    // Someone who is not an admin presses it: refused, only to them, nothing changes.
+    // Someone who is not an admin presses it: refused, and aiko is still waiting in the
+    // database, and her DMs hold nothing.
     let id = rig.press(&ben(), "en-US", &approve);
     let refused = rig.callback(&id).await;
     assert_eq!(refused["type"], MESSAGE);
-    assert_eq!(refused["data"]["flags"], EPHEMERAL);
-    rig.deliver_due().await;
+    let forbidden = i18n::t(Locale::En, "error.forbidden", &[]);
     assert!(
-        !rig.fake
-            .calls_to("POST", "/messages")
-            .iter()
-            .any(|c| all_text(&c.body).contains("approved")),
-        "aiko was not told anything"
+        all_text(&refused["data"]).contains(&forbidden),
+        "ben is told why, in his language: {refused:#}"
     );
+    let status = |m: Option<bot_core::domain::Member>| m.map(|m| m.status);
+    assert_eq!(status(rig.member(AIKO).await), Some(MemberStatus::Pending));
+    rig.deliver_due().await;
+    let to_aiko = rig.fake.messages_in(dm_channel(AIKO));
+    assert!(to_aiko.is_empty(), "aiko was sent nothing: {to_aiko:#?}");
 
-    // The guild owner presses it: aiko is approved and told.
+    // The guild owner presses it: aiko is approved and gets exactly the approval notice, in
+    // her language.
     let id = rig.press(&owner(), "en-US", &approve);
     let answer = rig.callback(&id).await;
     assert_eq!(answer["type"], MESSAGE);
@@ -425,14 +430,16 @@ async fn join_is_deferred_then_edited_and_an_admin_approves_with_the_button() {
         all_text(&answer["data"]).contains("田中 愛子"),
         "{answer:#}"
     );
+    assert_eq!(status(rig.member(AIKO).await), Some(MemberStatus::Approved));
     rig.deliver_due().await;
-    let opened = rig.fake.calls_to("POST", "/users/@me/channels");
-    assert!(
-        opened
-            .iter()
-            .any(|c| c.body["recipient_id"].as_str().and_then(|s| s.parse().ok()) == Some(AIKO)),
-        "aiko got a DM: {opened:#?}"
+    let to_aiko = rig.fake.messages_in(dm_channel(AIKO));
+    let notice = i18n::t(
+        Locale::Ja,
+        "approve.notice",
+        &[("community", &rig.community().await.name)],
     );
+    assert_eq!(to_aiko.len(), 1, "{to_aiko:#?}");
+    assert!(all_text(&to_aiko[0]).contains(&notice), "{to_aiko:#?}");
     rig.finish().await;
 }
 
@@ -641,9 +648,13 @@ async fn the_member_role_waits_for_screening_and_goes_when_they_leave() {
         "approve",
         json!([{ "name": "member", "type": 6, "value": AIKO.to_string() }]),
     );
+    // The answer comes once the role was decided (given, or held back for screening).
     let (approved, _) = rig.answer(&id).await;
     assert!(all_text(&approved).contains("Aiko"), "{approved:#}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        rig.member(AIKO).await.map(|m| m.status),
+        Some(MemberStatus::Approved)
+    );
     assert!(
         rig.fake.calls_to("PUT", &role_path).is_empty(),
         "no role while screening is pending"
