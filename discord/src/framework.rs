@@ -8,11 +8,11 @@
 //! never accept what typing would refuse.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bot_core::command::spec::{self, Kind};
 use bot_core::i18n::{self, Locale};
-use poise::{BoxFuture, CommandParameter, CommandParameterChoice, CooldownConfig};
+use poise::{BoxFuture, CommandParameter, CommandParameterChoice, CooldownConfig, CooldownType};
 use serenity::all::{
     ChannelType, CommandOptionType, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
     CreateInteractionResponse, CreateInteractionResponseMessage, FullEvent, Interaction, User,
@@ -110,7 +110,7 @@ fn sub_command(c: &'static spec::Command, s: &'static spec::Sub) -> Command {
         slash_action: Some(run_slash),
         guild_only: true,
         ephemeral: s.private,
-        // Started only after a command that did something: a typo does not lock anyone out.
+        // `run_slash` keeps the cooldown (poise 0.7 reads only the framework-wide switch).
         manual_cooldowns: Some(true),
         cooldown_config: std::sync::RwLock::new(cooldown),
         custom_data: Box::new(Entry { command: c, sub: s }),
@@ -227,7 +227,10 @@ fn run_slash(ctx: Ctx<'_>) -> BoxFuture<'_, Result<(), Failure<'_>>> {
             return Ok(());
         };
         let locale = actor.locale.unwrap_or_default();
-        if let Some(wait) = remaining_cooldown(&ctx) {
+        let cooldown = Duration::from_secs(entry.sub.cooldown_secs);
+        // Claimed before running, so two invocations arriving together (a double submit)
+        // cannot both act.
+        if let Some(wait) = claim_cooldown(&ctx, cooldown) {
             let secs = wait.as_secs().max(1).to_string();
             let text = i18n::t(locale, "discord.cooldown", &[("seconds", &secs)]);
             app.say_privately(ctx.serenity_context(), interaction, &text)
@@ -253,24 +256,46 @@ fn run_slash(ctx: Ctx<'_>) -> BoxFuture<'_, Result<(), Failure<'_>>> {
                 deferral,
             )
             .await;
-        if acted && entry.sub.cooldown_secs > 0 {
-            let command = ctx.command();
-            let mut cooldowns = command.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
-            cooldowns.start_cooldown(ctx.cooldown_context());
+        if !acted {
+            // Given back after a command that did nothing: a typo does not lock anyone out.
+            release_cooldown(&ctx, cooldown);
         }
         Ok(())
     })
 }
 
-fn remaining_cooldown(ctx: &Ctx<'_>) -> Option<Duration> {
+/// The asker's cooldown checked and started in one step, under the tracker's lock: `Some`
+/// (the time left) if it is still running. Nothing for a command without one.
+fn claim_cooldown(ctx: &Ctx<'_>, length: Duration) -> Option<Duration> {
+    if length.is_zero() {
+        return None;
+    }
     let command = ctx.command();
     let config = command
         .cooldown_config
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
-    let cooldowns = command.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
-    cooldowns.remaining_cooldown(ctx.cooldown_context(), &config)
+    let mut cooldowns = command.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+    let asker = ctx.cooldown_context();
+    if let Some(wait) = cooldowns.remaining_cooldown(asker.clone(), &config) {
+        return Some(wait);
+    }
+    cooldowns.set_last_invocation(CooldownType::User(asker.user_id), Instant::now());
+    None
+}
+
+/// A claimed cooldown handed back: its start moved `length` into the past, so it has run out.
+fn release_cooldown(ctx: &Ctx<'_>, length: Duration) {
+    let Some(expired) = Instant::now()
+        .checked_sub(length)
+        .filter(|_| !length.is_zero())
+    else {
+        return;
+    };
+    let command = ctx.command();
+    let mut cooldowns = command.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+    cooldowns.set_last_invocation(CooldownType::User(ctx.author().id), expired);
 }
 
 /// Right-click a member → their profile, only for the asker.
@@ -391,6 +416,9 @@ pub fn framework(app: Data) -> poise::Framework<Data, Error> {
         event_handler: on_event,
         // The owners list needs an extra call at start and is not used: the core decides.
         initialize_owners: false,
+        // `run_slash` claims and answers cooldowns itself: poise's own check would drop a
+        // command still cooling down without any response ("the application did not respond").
+        manual_cooldowns: true,
         ..Default::default()
     };
     poise::Framework::builder()
