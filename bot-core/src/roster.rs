@@ -231,7 +231,7 @@ fn row(
     };
     for (col, cell) in columns.iter().zip(record.iter()) {
         let Some(col) = col else { continue };
-        let cell = cell.trim();
+        let cell = unneutralized(cell.trim());
         if cell.is_empty() {
             continue;
         }
@@ -299,6 +299,34 @@ fn column_name(c: Column) -> &'static str {
     }
 }
 
+/// Cell starts a spreadsheet runs as a formula (OWASP's CSV injection list, and the
+/// full-width forms Japanese input produces).
+const FORMULA_STARTS: &[char] = &['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
+/// Whether `cell`, past any leading quotes, starts like a formula.
+fn quoted_formula(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A cell Excel would run as a formula, prefixed with `'` so it shows as text (OWASP's rule).
+/// A cell that already reads `'=…` gets one more quote, so [`unneutralized`] undoes exactly
+/// what this added.
+fn neutralized(cell: String) -> String {
+    if quoted_formula(&cell) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// An imported cell as it was before [`neutralized`] (or HR's own `'` in Excel) quoted it.
+fn unneutralized(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if quoted_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// The export's columns: what a roster import reads back, then the other shared fields.
 const EXPORT_FIELDS: &[Field] = &[
     Field::Department,
@@ -354,7 +382,7 @@ pub fn export_csv(locale: Locale, members: &[Member]) -> String {
                 Field::Bio => opt(&p.bio),
             });
         }
-        let _ = w.write_record(&rec);
+        let _ = w.write_record(rec.into_iter().map(neutralized));
     }
     let body = w.into_inner().unwrap_or_default();
     format!("\u{FEFF}{}", String::from_utf8_lossy(&body))
@@ -418,6 +446,21 @@ mod tests {
         assert_eq!(p.errors, vec![]);
         let handles: Vec<Option<&str>> = p.rows.iter().map(|r| r.handle.as_deref()).collect();
         assert_eq!(handles, vec![None, None, Some("cy"), Some("dee")]);
+    }
+
+    #[test]
+    fn formula_cells_are_quoted_and_read_back_as_they_were() {
+        for v in [
+            "=1+2", "+81", "-x", "@h", "\tx", "＝1", "'=1", "''@x", "'plain", "a=b", "'",
+        ] {
+            let out = neutralized(v.to_owned());
+            assert!(!out.starts_with(FORMULA_STARTS), "{v}: {out}");
+            assert_eq!(unneutralized(&out), v);
+        }
+        assert_eq!(neutralized("=1".into()), "'=1");
+        assert_eq!(neutralized("a=b".into()), "a=b");
+        // HR's own Excel-quoted cell reads as its value.
+        assert_eq!(unneutralized("'=1"), "=1");
     }
 
     #[test]

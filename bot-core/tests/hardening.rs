@@ -124,3 +124,75 @@ async fn stored_times_follow_the_clock_on_postgres() {
     stored_times_follow_the_clock(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
     db.drop_db().await;
 }
+
+// ---- 7. CSV formula injection in the export -------------------------------------------
+
+/// Cells of the export that Excel would run as a formula start with `'`; importing our own
+/// export reads the values back as they were.
+async fn export_neutralizes_formulas(store: Arc<dyn Store>) {
+    let core = core_with(store.clone(), Arc::new(OffsetClock::new()));
+    let hr = actor("hr", Locale::En);
+    ok(&core, &hr, "/alumni help").await;
+    let evil = actor("evil", Locale::En);
+    ok(
+        &core,
+        &evil,
+        "/alumni join name:\"=HYPERLINK(A1) Evil\" department:-2+3 company:+81-3-1234 title:@SUM(A1)",
+    )
+    .await;
+    ok(&core, &hr, "/alumni approve @evil").await;
+    let reply = ok(&core, &hr, "/admin export").await;
+    let csv = reply.attachment.expect("members.csv").content;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(csv.trim_start_matches('\u{FEFF}').as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let row = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|r| r.iter().any(|c| c.contains("HYPERLINK")))
+        .unwrap_or_else(|| panic!("evil not exported:\n{csv}"));
+    let cell = |name: &str| {
+        let i = header.iter().position(|h| h == name).unwrap();
+        row[i].to_owned()
+    };
+    assert_eq!(cell("name"), "'=HYPERLINK(A1) Evil");
+    assert_eq!(cell("department"), "'-2+3");
+    assert_eq!(cell("company"), "'+81-3-1234");
+    assert_eq!(cell("title"), "'@SUM(A1)");
+    for r in reader.records() {
+        for c in r.unwrap().iter() {
+            assert!(!c.starts_with(['=', '+', '-', '@', '\t', '\r']), "{c}");
+        }
+    }
+
+    // Our own export imported again: the values as typed, not with the quote.
+    let community = core.community_of(Platform::Shell, "acme").await.unwrap();
+    let outcome = core
+        .import_roster(&community, None, csv.as_bytes(), false)
+        .await
+        .unwrap();
+    assert!(!outcome.refused, "{:?}", outcome.errors);
+    let rows = store.roster(community.id).await.unwrap();
+    let evil_row = rows
+        .iter()
+        .find(|r| r.name.contains("HYPERLINK"))
+        .expect("evil imported");
+    assert_eq!(evil_row.name, "=HYPERLINK(A1) Evil");
+    assert_eq!(evil_row.department.as_deref(), Some("-2+3"));
+}
+
+#[tokio::test]
+async fn export_neutralizes_formulas_on_sqlite() {
+    let (_db, store) = sqlite("csv").await;
+    export_neutralizes_formulas(store).await;
+}
+
+#[tokio::test]
+async fn export_neutralizes_formulas_on_postgres() {
+    let Some(db) = TempPostgres::create("csv").await else {
+        return;
+    };
+    export_neutralizes_formulas(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
+    db.drop_db().await;
+}
