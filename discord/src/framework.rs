@@ -95,7 +95,8 @@ fn top_command(c: &'static spec::Command) -> Command {
 
 fn sub_command(c: &'static spec::Command, s: &'static spec::Sub) -> Command {
     let cooldown = CooldownConfig {
-        user: (s.cooldown_secs > 0).then(|| Duration::from_secs(s.cooldown_secs)),
+        // Per member of a server: joining two servers within a minute is not one person's spam.
+        member: (s.cooldown_secs > 0).then(|| Duration::from_secs(s.cooldown_secs)),
         ..Default::default()
     };
     Command {
@@ -281,7 +282,9 @@ fn claim_cooldown(ctx: &Ctx<'_>, length: Duration) -> Option<Duration> {
     if let Some(wait) = cooldowns.remaining_cooldown(asker.clone(), &config) {
         return Some(wait);
     }
-    cooldowns.set_last_invocation(CooldownType::User(asker.user_id), Instant::now());
+    if let Some(guild) = asker.guild_id {
+        cooldowns.set_last_invocation(CooldownType::Member((asker.user_id, guild)), Instant::now());
+    }
     None
 }
 
@@ -293,9 +296,12 @@ fn release_cooldown(ctx: &Ctx<'_>, length: Duration) {
     else {
         return;
     };
+    let Some(guild) = ctx.guild_id() else {
+        return;
+    };
     let command = ctx.command();
     let mut cooldowns = command.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
-    cooldowns.set_last_invocation(CooldownType::User(ctx.author().id), expired);
+    cooldowns.set_last_invocation(CooldownType::Member((ctx.author().id, guild)), expired);
 }
 
 /// Right-click a member → their profile, only for the asker.
@@ -396,6 +402,9 @@ fn on_event<'a>(
                     .set(new_member.guild_id, new_member.user.id, new_member.pending);
             }
             FullEvent::GuildMemberUpdate { event, .. } => app.member_updated(ctx, event).await,
+            FullEvent::GuildMemberRemoval { guild_id, user, .. } => {
+                app.screening.forget(*guild_id, user.id);
+            }
             FullEvent::InteractionCreate { interaction } => match interaction {
                 Interaction::Component(press) => app.component(ctx, press.clone()).await,
                 Interaction::Modal(submit) => app.modal(ctx, submit.clone()).await,
