@@ -320,6 +320,15 @@ fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
+    // ISO 8601 with an offset but without seconds (`2030-12-18T18:30+09:00`, `…Z`).
+    let offset = text
+        .strip_suffix('Z')
+        .map_or(text.to_owned(), |t| format!("{t}+00:00"));
+    for format in ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%d %H:%M%:z", "%Y-%m-%dT%H:%M%z"] {
+        if let Ok(t) = DateTime::parse_from_str(&offset, format) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
     for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
             return tz
@@ -329,4 +338,27 @@ fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `:clock` takes ISO 8601 as the README says, with an offset and minutes only too
+    /// (#15 item 5: `2030-12-18T18:30+09:00` was refused as a bad time).
+    #[test]
+    fn clock_times_read_iso_8601_with_or_without_offset_and_seconds() {
+        let tokyo = chrono_tz::Asia::Tokyo;
+        let want = Utc.with_ymd_and_hms(2030, 12, 18, 9, 30, 0).unwrap();
+        for text in [
+            "2030-12-18T18:30+09:00",
+            "2030-12-18T18:30:00+09:00",
+            "2030-12-18T09:30Z",
+            "2030-12-18 18:30+09:00",
+            "2030-12-18T18:30",
+        ] {
+            assert_eq!(parse_time(text, tokyo), Some(want), "{text}");
+        }
+        assert_eq!(parse_time("2030-12-18T18:30+99:00", tokyo), None);
+    }
 }
