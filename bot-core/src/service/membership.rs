@@ -537,12 +537,9 @@ fn waiting_notices(
             let mut job = NewJob::notify_member(
                 community.id,
                 admin.id,
-                format!(
-                    "waiting:{}:{}:{}",
-                    member.id,
-                    admin.id,
-                    now.timestamp_micros()
-                ),
+                // One notice per joiner per admin per day: a join / leave loop cannot flood
+                // the admins (a repeat today keeps the first; its buttons still act).
+                format!("waiting:{}:{}:{}", member.id, admin.id, now.date_naive()),
                 reply,
                 now,
             );
