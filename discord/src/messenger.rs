@@ -1,6 +1,11 @@
 //! The Discord `Messenger`: channel posts and DMs (a DM channel is opened first), edits for
 //! live announcements. Each post carries the delivery key as its `nonce` with
-//! `enforce_nonce`, so a retry after a lost response is not posted twice.
+//! `enforce_nonce`, so a retry after a lost response is not posted twice — but Discord keeps a
+//! nonce only "the past few minutes", and a retry often comes later than that (backoff, an
+//! outage, a restart). So a retried delivery (the scheduler says so from the job's attempts in
+//! the database) first reads the channel's recent messages and, when the bot already posted
+//! this very message there, takes that one instead of posting again. A fetched message carries
+//! no nonce, so the match is on what the message shows: its text, embeds and buttons.
 //!
 //! Requests are built by serenity's `Request`/`Route` (its URLs and its `DISCORD_API_BASE`
 //! rewrite) but sent by our own client, because serenity's `Http` drops the response headers
@@ -27,6 +32,8 @@ use crate::render;
 const NONCE_LEN: usize = 25;
 /// A 429 without a readable `retry_after`.
 const DEFAULT_RETRY: Duration = Duration::from_secs(1);
+/// How many of a channel's latest messages a retry reads for its own earlier post.
+const LOOK_BACK: &str = "50";
 
 pub struct DiscordMessenger {
     client: reqwest::Client,
@@ -37,6 +44,8 @@ pub struct DiscordMessenger {
     limiter: Limiter,
     /// User → their DM channel (stable on Discord): a repeated DM skips the open request.
     dm_channels: Mutex<HashMap<String, ChannelId>>,
+    /// The bot's own user id, to know its messages when reading a channel back.
+    own_id: Mutex<Option<String>>,
 }
 
 /// Bound on remembered DM channels (a directory's worth); past it we start over.
@@ -78,6 +87,7 @@ impl DiscordMessenger {
             directory,
             limiter: Limiter::default(),
             dm_channels: Mutex::new(HashMap::new()),
+            own_id: Mutex::new(None),
         }
     }
 
@@ -87,13 +97,27 @@ impl DiscordMessenger {
         method: LightMethod,
         body: Vec<u8>,
     ) -> Result<serde_json::Value, SendError> {
-        let bucket = route.path().to_string();
+        self.request(route, method, Some(body), None).await
+    }
+
+    async fn request(
+        &self,
+        route: Route<'_>,
+        method: LightMethod,
+        body: Option<Vec<u8>>,
+        params: Option<Vec<(&'static str, String)>>,
+    ) -> Result<serde_json::Value, SendError> {
+        // Discord counts a route's reads apart from its writes.
+        let bucket = match method {
+            LightMethod::Get => format!("GET {}", route.path()),
+            _ => route.path().to_string(),
+        };
         let ticket = self
             .limiter
             .acquire(&bucket)
             .await
             .map_err(SendError::RateLimited)?;
-        let request = Request::new(route, method).body(Some(body)).build(
+        let request = Request::new(route, method).body(body).params(params).build(
             &self.client,
             &self.authorization,
             self.api_base.as_deref(),
@@ -197,6 +221,92 @@ impl DiscordMessenger {
     }
 }
 
+impl DiscordMessenger {
+    /// The bot's user id: learned from its own posts, else asked once (`GET /users/@me`).
+    async fn own_id(&self) -> Result<String, SendError> {
+        if let Some(id) = self.own_id.lock().expect("own id").clone() {
+            return Ok(id);
+        }
+        let me = self
+            .request(Route::UserMe, LightMethod::Get, None, None)
+            .await?;
+        let id = me["id"]
+            .as_str()
+            .ok_or_else(|| SendError::Network("GET /users/@me without an id".into()))?
+            .to_owned();
+        *self.own_id.lock().expect("own id") = Some(id.clone());
+        Ok(id)
+    }
+
+    fn learn_own_id(&self, posted: &serde_json::Value) {
+        if let Some(id) = posted["author"]["id"].as_str() {
+            let mut known = self.own_id.lock().expect("own id");
+            if known.is_none() {
+                *known = Some(id.to_owned());
+            }
+        }
+    }
+
+    /// An earlier post of `message` (as sent) by the bot among `channel`'s latest messages:
+    /// what a retry finds when an attempt posted but its answer was lost.
+    async fn find_posted(
+        &self,
+        channel: ChannelId,
+        message: &serde_json::Value,
+    ) -> Result<Option<String>, SendError> {
+        let own = self.own_id().await?;
+        let recent = self
+            .request(
+                Route::ChannelMessages {
+                    channel_id: channel,
+                },
+                LightMethod::Get,
+                None,
+                Some(vec![("limit", LOOK_BACK.to_owned())]),
+            )
+            .await?;
+        let wanted = shown(message);
+        Ok(recent
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["author"]["id"] == own.as_str() && shown(m) == wanted)
+            .and_then(|m| m["id"].as_str())
+            .map(str::to_owned))
+    }
+}
+
+/// What a member sees of a message: its text, each embed's title, description and fields,
+/// and its buttons. Read from what we send and from what Discord returns alike.
+fn shown(message: &serde_json::Value) -> serde_json::Value {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    let embeds: Vec<serde_json::Value> = message["embeds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let fields: Vec<(String, String)> = e["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| (text(&f["name"]), text(&f["value"])))
+                .collect();
+            serde_json::json!([text(&e["title"]), text(&e["description"]), fields])
+        })
+        .collect();
+    let buttons: Vec<String> = message["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .map(|c| {
+            let id = c["custom_id"].as_str().or(c["url"].as_str());
+            id.unwrap_or_default().to_owned()
+        })
+        .collect();
+    serde_json::json!([text(&message["content"]), embeds, buttons])
+}
+
 /// The delivery key as a Discord nonce: short keys as they are, longer ones hashed (stable
 /// across retries either way).
 pub fn nonce(key: &str) -> String {
@@ -236,7 +346,26 @@ impl Messenger for DiscordMessenger {
                 // Attachments need multipart; a notification carries the text instead.
                 message = message.content(render::cut(&delivery.reply.text, 2000));
             }
-            let body = serde_json::to_vec(&message).expect("json");
+            let json = serde_json::to_value(&message).expect("json");
+            if delivery.retry {
+                match self.find_posted(channel, &json).await {
+                    Ok(Some(id)) => {
+                        tracing::info!(key = %key, "already posted by an earlier attempt");
+                        posted = Some(format!("{channel}/{id}"));
+                        continue;
+                    }
+                    Ok(None) => {}
+                    Err(SendError::RateLimited(after)) => {
+                        return Err(DeliveryError::RateLimited(after));
+                    }
+                    // Unreadable here (no Read Message History): posting again risks a
+                    // duplicate past the nonce window, but not posting could lose the message.
+                    Err(e) => {
+                        tracing::warn!(key = %key, error = %e, "cannot read the channel before a retry");
+                    }
+                }
+            }
+            let body = serde_json::to_vec(&json).expect("json");
             let sent = self
                 .send(
                     Route::ChannelMessages {
@@ -246,6 +375,7 @@ impl Messenger for DiscordMessenger {
                     body,
                 )
                 .await?;
+            self.learn_own_id(&sent);
             if let Some(id) = sent["id"].as_str() {
                 posted = Some(format!("{channel}/{id}"));
             }

@@ -527,6 +527,67 @@ async fn a_rate_limited_post_is_delivered_later_not_lost() {
     rig.finish().await;
 }
 
+/// Discord dedupes a nonce only "in the past few minutes". A DM that Discord posted but whose
+/// answer was lost (500), retried after that window, must still reach the member exactly once:
+/// the retry reads the DM channel back and finds its own post instead of posting again.
+#[tokio::test]
+async fn a_post_whose_answer_was_lost_is_not_repeated_after_the_nonce_window() {
+    let rig = Rig::start("dc_lost_answer").await;
+    rig.join_approved(&aiko(), "Aiko").await;
+    let to_aiko = format!("/api/v10/channels/{}/messages", dm_channel(AIKO));
+    rig.fake.lose_answers(&to_aiko, 1);
+    let first = rig.deliver_due().await;
+    assert!(first.retried >= 1, "the lost answer is retried: {first:?}");
+    let held = rig.fake.messages_in(dm_channel(AIKO));
+    assert_eq!(held.len(), 1, "Discord did post it: {held:#?}");
+
+    // The retry comes after Discord forgot the nonce.
+    rig.fake
+        .pass_nonce_time(support::fake_discord::NONCE_WINDOW + Duration::from_secs(60));
+    rig.clock.advance(chrono::TimeDelta::minutes(10));
+    let second = rig.deliver_due().await;
+    assert!(
+        second.delivered >= 1 && second.retried == 0 && second.failed == 0,
+        "{second:?}"
+    );
+    let held = rig.fake.messages_in(dm_channel(AIKO));
+    let notice = i18n::t(
+        Locale::En,
+        "approve.notice",
+        &[("community", &rig.community().await.name)],
+    );
+    assert_eq!(held.len(), 1, "aiko sees the notice once: {held:#?}");
+    assert!(all_text(&held[0]).contains(&notice), "{held:#?}");
+    // The retry read her DM channel back before deciding.
+    assert!(!rig.fake.calls_to("GET", &to_aiko).is_empty());
+
+    // A retried post that never reached Discord is still sent, though the bot's earlier (other)
+    // message is in the channel it reads back.
+    rig.join_approved(&ben(), "Ben").await;
+    rig.deliver_due().await;
+    let id = rig.slash(
+        &ben(),
+        "en-US",
+        "intro",
+        "request",
+        json!([
+            { "name": "member", "type": 6, "value": AIKO.to_string() },
+            { "name": "why", "type": 3, "value": "We both ran the Osaka office" },
+        ]),
+    );
+    rig.answer(&id).await;
+    rig.fake.throttle(&to_aiko, 1);
+    let refused = rig.deliver_due().await;
+    assert!(refused.retried >= 1, "{refused:?}");
+    assert_eq!(rig.fake.messages_in(dm_channel(AIKO)).len(), 1);
+    rig.clock.advance(chrono::TimeDelta::minutes(10));
+    rig.deliver_due().await;
+    let held = rig.fake.messages_in(dm_channel(AIKO));
+    assert_eq!(held.len(), 2, "{held:#?}");
+    assert!(all_text(&held[1]).contains("We both ran the Osaka office"));
+    rig.finish().await;
+}
+
 #[tokio::test]
 async fn an_event_is_announced_with_rsvp_buttons_and_reminded_with_nonces() {
     let rig = Rig::start("dc_event").await;

@@ -24,6 +24,11 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 #[path = "registration.rs"]
 pub mod registration;
 
+/// Discord's limits on messages and modals, which every post, edit and interaction response
+/// is checked against (`limits.rs`, beside this file for the same reason).
+#[path = "limits.rs"]
+pub mod limits;
+
 pub const APP_ID: u64 = 900_000_000_000_000_001;
 pub const BOT_USER: u64 = APP_ID;
 pub const GUILD: u64 = 800_000_000_000_000_001;
@@ -63,6 +68,8 @@ struct Inner {
     commands: HashMap<Option<String>, Vec<Value>>,
     /// Registrations refused with 50035, with Discord's error body.
     refused_registrations: Vec<Value>,
+    /// Messages and modals refused with 50035 for breaking a limit: (path, Discord's body).
+    limit_refusals: Vec<(String, Value)>,
     /// When each interaction was pushed, by id (to measure the answer's delay).
     pushed: HashMap<String, Instant>,
     /// Files users attached (the CDN), by path.
@@ -238,6 +245,11 @@ impl FakeDiscord {
         }
     }
 
+    /// Every message or modal the fake refused for breaking Discord's limits: (path, body).
+    pub fn limit_refusals(&self) -> Vec<(String, Value)> {
+        self.inner.lock().unwrap().limit_refusals.clone()
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.inner.lock().unwrap().calls.clone()
     }
@@ -340,6 +352,13 @@ async fn rest(State(http): State<Http>, method: Method, uri: Uri, body: Bytes) -
             ),
         )
             .into_response();
+    }
+    if let Some(error) = limits::check(method.as_str(), &path, &body_json) {
+        let mut inner = http.inner.lock().unwrap();
+        inner.limit_refusals.push((path.clone(), error.clone()));
+        drop(inner);
+        http.changed.notify_waiters();
+        return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
     }
     let response = route(
         &http,
@@ -449,6 +468,7 @@ fn route(http: &Http, method: &Method, path: &str, query: &str, body_json: &Valu
                 body_json,
             ))
         }
+        ("GET", ["users", "@me"]) => ok(user(BOT_USER, "alumni-bot")),
         ("POST", ["users", "@me", "channels"]) => {
             // One DM channel per recipient, with a recognisable id.
             let recipient: u64 = body_json["recipient_id"]
