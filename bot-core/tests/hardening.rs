@@ -196,3 +196,101 @@ async fn export_neutralizes_formulas_on_postgres() {
     export_neutralizes_formulas(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
     db.drop_db().await;
 }
+
+// ---- 12. Buttons pass the consent gate ----------------------------------------------------
+
+/// After a new purpose is published, a member who has not agreed is asked to by the RSVP and
+/// "I'm interested" buttons as by typing, and nothing is recorded; the Agree button works.
+async fn buttons_pass_the_consent_gate(store: Arc<dyn Store>) {
+    use bot_core::action::Action;
+    use bot_core::command::event::RsvpChoice;
+    let core = core_with(store.clone(), Arc::new(OffsetClock::new()));
+    let (hr, aki) = (actor("hr", Locale::En), actor("aki", Locale::En));
+    ok(&core, &hr, "/alumni help").await;
+    ok(&core, &aki, "/alumni join name:Aki").await;
+    ok(&core, &hr, "/alumni approve @aki").await;
+    let community = core.community_of(Platform::Shell, "acme").await.unwrap();
+    let when = (Utc::now() + TimeDelta::days(10)).format("%Y-%m-%d 19:00");
+    ok(&core, &hr, &format!("/event create title:Party at:\"{when}\"")).await;
+    ok(&core, &hr, "/job post title:Backend type:rehire").await;
+    let event = store
+        .upcoming_events(community.id, Utc::now())
+        .await
+        .unwrap()
+        .remove(0);
+    let rsvp = Action::Rsvp {
+        event: event.id,
+        occurrence: event.starts_at.timestamp(),
+        choice: RsvpChoice::Going,
+    }
+    .encode_in(community.id);
+    let interest = ok(&core, &aki, "/job show 1").await.buttons[0]
+        .action
+        .clone();
+    ok(
+        &core,
+        &hr,
+        "/admin purpose text:\"We share profiles with event hosts.\"",
+    )
+    .await;
+
+    // Typing is stopped (as before), and so is each button.
+    let typed = ok(&core, &aki, &format!("/event rsvp {} going", event.id)).await;
+    assert!(typed.text.contains("We share profiles"), "{}", typed.text);
+    for (what, id) in [("rsvp", &rsvp), ("interest", &interest)] {
+        let r = core.handle_action(&aki, id).await;
+        assert!(
+            r.text.contains("We share profiles") && r.ephemeral,
+            "{what}: {}",
+            r.to_plain_text()
+        );
+        assert!(
+            r.buttons.iter().any(|b| matches!(
+                Action::decode(&b.action),
+                Ok(Action::Agree { .. })
+            )),
+            "{what}: no Agree button"
+        );
+    }
+    let answers = store
+        .rsvps(community.id, event.id, event.starts_at)
+        .await
+        .unwrap();
+    assert!(answers.is_empty(), "the RSVP button went through the gate");
+
+    // Agree (the button itself passes), then both buttons act.
+    let ask = core.handle_action(&aki, &rsvp).await;
+    let agreed = core.handle_action(&aki, &ask.buttons[0].action).await;
+    assert!(!agreed.error, "{}", agreed.to_plain_text());
+    let r = core.handle_action(&aki, &rsvp).await;
+    assert!(!r.error && !r.text.contains("We share"), "{}", r.text);
+    assert_eq!(
+        store
+            .rsvps(community.id, event.id, event.starts_at)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = core.handle_action(&aki, &interest).await;
+    assert!(
+        !r.error && !r.text.contains("We share") && !r.text.contains("already"),
+        "interest was recorded before agreeing: {}",
+        r.text
+    );
+}
+
+#[tokio::test]
+async fn buttons_pass_the_consent_gate_on_sqlite() {
+    let (_db, store) = sqlite("consent").await;
+    buttons_pass_the_consent_gate(store).await;
+}
+
+#[tokio::test]
+async fn buttons_pass_the_consent_gate_on_postgres() {
+    let Some(db) = TempPostgres::create("consent").await else {
+        return;
+    };
+    buttons_pass_the_consent_gate(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
+    db.drop_db().await;
+}

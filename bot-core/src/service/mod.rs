@@ -178,6 +178,11 @@ impl Core {
                     .arg("id", action_id.chars().take(100).collect::<String>())
                     .into());
             }
+            if !matches!(action, Action::Agree { .. })
+                && let Some(ask) = self.consent_needed(&ctx).await?
+            {
+                return Ok((ctx.locale, Ok(ask)));
+            }
             let reply = match action {
                 Action::Approve(id) => self.approve_by_id(&ctx, id).await,
                 Action::Reject(id) => self.reject_form(&ctx, id).await,

@@ -41,12 +41,6 @@ impl Core {
         ctx: &Ctx<'_>,
         command: &Command,
     ) -> Result<Option<Reply>, CoreError> {
-        let Some(me) = &ctx.member else {
-            return Ok(None);
-        };
-        if !matches!(me.status, MemberStatus::Approved | MemberStatus::Pending) {
-            return Ok(None);
-        }
         if matches!(
             command,
             Command::Alumni(
@@ -58,6 +52,18 @@ impl Core {
                     | Alumni::Join(_)
             )
         ) {
+            return Ok(None);
+        }
+        self.consent_needed(ctx).await
+    }
+
+    /// The consent request, if the asker (a joiner or member) has not agreed to the current
+    /// purpose. Buttons ask it too (all but Agree): a press acts as typing would.
+    pub(super) async fn consent_needed(&self, ctx: &Ctx<'_>) -> Result<Option<Reply>, CoreError> {
+        let Some(me) = &ctx.member else {
+            return Ok(None);
+        };
+        if !matches!(me.status, MemberStatus::Approved | MemberStatus::Pending) {
             return Ok(None);
         }
         let Some(purpose) = self.store.purpose(ctx.community.id).await? else {
