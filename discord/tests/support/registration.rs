@@ -415,7 +415,9 @@ fn check_option(option: &Value, kind: u64, at: &[String], out: &mut Vec<Problem>
     if kind == INTEGER {
         for field in ["min_value", "max_value"] {
             let value = &option[field];
-            if !value.is_null() && !value.as_i64().is_some_and(|n| n.abs() <= MAX_SAFE_INTEGER) {
+            let fits =
+                value.is_null() || value.as_i64().is_some_and(|n| n.abs() <= MAX_SAFE_INTEGER);
+            if !fits {
                 problem(
                     out,
                     &path(at, &[field]),
@@ -437,7 +439,8 @@ fn check_option(option: &Value, kind: u64, at: &[String], out: &mut Vec<Problem>
     }
     for (field, low) in [("min_length", 0), ("max_length", 1)] {
         let value = &option[field];
-        if !value.is_null() && !value.as_u64().is_some_and(|n| (low..=6000).contains(&n)) {
+        let fits = value.is_null() || value.as_u64().is_some_and(|n| (low..=6000).contains(&n));
+        if !fits {
             problem(
                 out,
                 &path(at, &[field]),
