@@ -8,8 +8,23 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rrule::RRuleSet;
 
-/// Normalise what a user typed into an RRULE body (`FREQ=WEEKLY`), or `None` if we can't use it.
-pub fn parse_repeat(text: &str) -> Option<String> {
+/// Why a typed repeat is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RepeatError {
+    /// Not a name we know nor an RRULE the `rrule` crate reads.
+    Unusable,
+    /// Two occurrences less than a day apart: each would be announced and reminded.
+    TooOften,
+}
+
+/// Closest two occurrences may be: a day, less an hour for a daylight-saving change.
+const MIN_GAP: chrono::TimeDelta = chrono::TimeDelta::hours(23);
+/// Occurrences checked for spacing: a rule's pattern shows within them (a week of hourly
+/// BYHOURs, a month of BYMONTHDAYs).
+const CHECKED: u16 = 64;
+
+/// Normalise what a user typed into an RRULE body (`FREQ=WEEKLY`).
+pub fn parse_repeat(text: &str) -> Result<String, RepeatError> {
     let t = text.trim();
     let rule = match t.to_ascii_lowercase().as_str() {
         "daily" | "毎日" => "FREQ=DAILY".to_owned(),
@@ -19,23 +34,31 @@ pub fn parse_repeat(text: &str) -> Option<String> {
         _ => {
             let body = t
                 .strip_prefix("RRULE:")
-                .or_else(|| t.strip_prefix("rrule:"))?;
+                .or_else(|| t.strip_prefix("rrule:"))
+                .ok_or(RepeatError::Unusable)?;
             body.trim().to_ascii_uppercase()
         }
     };
-    // Reminders every minute or hour would be spam, not an event.
+    // Reminders every minute or hour would be spam, not an event: refused before expanding.
     if ["SECONDLY", "MINUTELY", "HOURLY"]
         .iter()
         .any(|f| rule.contains(&format!("FREQ={f}")))
     {
-        return None;
+        return Err(RepeatError::TooOften);
     }
-    // Validate against a fixed start so the rule itself is checked.
+    // Validate against a fixed start so the rule itself is checked, and its spacing: a
+    // DAILY rule with BYHOUR/BYMINUTE lists fires as often as an HOURLY or MINUTELY one.
     let start = DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
-        .ok()?
+        .map_err(|_| RepeatError::Unusable)?
         .with_timezone(&Utc);
-    set(start, Tz::UTC, &rule)?;
-    Some(rule)
+    let dates = set(start, Tz::UTC, &rule)
+        .ok_or(RepeatError::Unusable)?
+        .all(CHECKED)
+        .dates;
+    if dates.windows(2).any(|w| w[1] - w[0] < MIN_GAP) {
+        return Err(RepeatError::TooOften);
+    }
+    Ok(rule)
 }
 
 fn set(start: DateTime<Utc>, tz: Tz, rule: &str) -> Option<RRuleSet> {
@@ -116,14 +139,27 @@ mod tests {
 
     #[test]
     fn parses_names_and_rrules_and_refuses_spam() {
-        assert_eq!(parse_repeat("monthly").as_deref(), Some("FREQ=MONTHLY"));
+        assert_eq!(parse_repeat("monthly").as_deref(), Ok("FREQ=MONTHLY"));
         assert_eq!(
             parse_repeat("RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=4").as_deref(),
-            Some("FREQ=WEEKLY;BYDAY=TH;COUNT=4")
+            Ok("FREQ=WEEKLY;BYDAY=TH;COUNT=4")
         );
-        assert_eq!(parse_repeat("RRULE:FREQ=HOURLY"), None);
-        assert_eq!(parse_repeat("RRULE:FREQ=NEVER"), None);
-        assert_eq!(parse_repeat("fortnightly-ish"), None);
+        assert_eq!(
+            parse_repeat("RRULE:FREQ=HOURLY"),
+            Err(RepeatError::TooOften)
+        );
+        assert_eq!(
+            parse_repeat("RRULE:FREQ=DAILY;BYHOUR=0,12"),
+            Err(RepeatError::TooOften)
+        );
+        // Two days a week at one hour: a day apart at least.
+        assert!(parse_repeat("RRULE:FREQ=WEEKLY;BYDAY=MO,TU;BYHOUR=9").is_ok());
+        assert_eq!(
+            parse_repeat("RRULE:FREQ=MONTHLY;BYMONTHDAY=1,2;BYHOUR=0,23"),
+            Err(RepeatError::TooOften)
+        );
+        assert_eq!(parse_repeat("RRULE:FREQ=NEVER"), Err(RepeatError::Unusable));
+        assert_eq!(parse_repeat("fortnightly-ish"), Err(RepeatError::Unusable));
         let start = Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap();
         let rule = parse_repeat("RRULE:FREQ=WEEKLY;COUNT=2").unwrap();
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();

@@ -73,10 +73,20 @@ async fn stored_times_follow_the_clock(store: Arc<dyn Store>) {
     ok(&core, &hr, "/alumni approve @ben").await;
     ok(&core, &hr, "/alumni role @aki supporter").await;
     let when = (clock.now() + TimeDelta::days(10)).format("%Y-%m-%d 19:00");
-    ok(&core, &aki, &format!("/event create title:Party at:\"{when}\"")).await;
+    ok(
+        &core,
+        &aki,
+        &format!("/event create title:Party at:\"{when}\""),
+    )
+    .await;
     ok(&core, &aki, "/intro @ben why:\"Both write Rust\"").await;
     ok(&core, &aki, "/alumni block @ben").await;
-    ok(&core, &hr, "/coffee setup every:1w day:mon time:10:00 size:2").await;
+    ok(
+        &core,
+        &hr,
+        "/coffee setup every:1w day:mon time:10:00 size:2",
+    )
+    .await;
     ok(&core, &aki, "/coffee join").await;
 
     let reply = ok(&core, &aki, "/alumni mydata").await;
@@ -211,7 +221,12 @@ async fn buttons_pass_the_consent_gate(store: Arc<dyn Store>) {
     ok(&core, &hr, "/alumni approve @aki").await;
     let community = core.community_of(Platform::Shell, "acme").await.unwrap();
     let when = (Utc::now() + TimeDelta::days(10)).format("%Y-%m-%d 19:00");
-    ok(&core, &hr, &format!("/event create title:Party at:\"{when}\"")).await;
+    ok(
+        &core,
+        &hr,
+        &format!("/event create title:Party at:\"{when}\""),
+    )
+    .await;
     ok(&core, &hr, "/job post title:Backend type:rehire").await;
     let event = store
         .upcoming_events(community.id, Utc::now())
@@ -245,10 +260,9 @@ async fn buttons_pass_the_consent_gate(store: Arc<dyn Store>) {
             r.to_plain_text()
         );
         assert!(
-            r.buttons.iter().any(|b| matches!(
-                Action::decode(&b.action),
-                Ok(Action::Agree { .. })
-            )),
+            r.buttons
+                .iter()
+                .any(|b| matches!(Action::decode(&b.action), Ok(Action::Agree { .. }))),
             "{what}: no Agree button"
         );
     }
@@ -292,5 +306,90 @@ async fn buttons_pass_the_consent_gate_on_postgres() {
         return;
     };
     buttons_pass_the_consent_gate(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
+    db.drop_db().await;
+}
+
+// ---- 13. A repeat rule is no more often than daily, however it is written ----------------
+
+async fn rules_more_often_than_daily_are_refused(store: Arc<dyn Store>) {
+    let core = core_with(store.clone(), Arc::new(OffsetClock::new()));
+    // The grammar refuses it, so even a non-member sees why, in their language.
+    let (hr, visitor_ja) = (actor("hr", Locale::En), actor("visitor", Locale::Ja));
+    ok(&core, &hr, "/alumni help").await;
+    let community = core.community_of(Platform::Shell, "acme").await.unwrap();
+    let when = (Utc::now() + TimeDelta::days(10)).format("%Y-%m-%d 19:00");
+    let hours = (0..24).map(|h| h.to_string()).collect::<Vec<_>>().join(",");
+    let minutes = (0..60).map(|m| m.to_string()).collect::<Vec<_>>().join(",");
+    let every_minute = format!("RRULE:FREQ=DAILY;BYHOUR={hours};BYMINUTE={minutes}");
+    for rule in [
+        every_minute.as_str(),
+        "RRULE:FREQ=DAILY;BYHOUR=9,21",
+        "RRULE:FREQ=WEEKLY;BYDAY=MO;BYHOUR=8,9",
+    ] {
+        let line = format!("/event create title:Spam at:\"{when}\" repeat:\"{rule}\"");
+        let r = core.handle_text(&hr, &line).await;
+        assert!(r.error, "{rule}: {}", r.text);
+        assert!(
+            r.text.contains("more often than once a day"),
+            "{rule}: {}",
+            r.text
+        );
+        let r = core.handle_text(&visitor_ja, &line).await;
+        assert!(r.error && r.text.contains("1日1回より頻繁"), "{}", r.text);
+    }
+    assert!(
+        store
+            .upcoming_events(community.id, Utc::now())
+            .await
+            .unwrap()
+            .is_empty(),
+        "a refused rule wrote an event"
+    );
+
+    // Daily, and several days a week, are fine; an edit is held to the same rule.
+    ok(
+        &core,
+        &hr,
+        &format!(
+            "/event create title:Standup at:\"{when}\" repeat:\"RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE\""
+        ),
+    )
+    .await;
+    ok(
+        &core,
+        &hr,
+        &format!("/event create title:Daily at:\"{when}\" repeat:daily"),
+    )
+    .await;
+    let r = core
+        .handle_text(&hr, &format!("/event edit 1 repeat:\"{every_minute}\""))
+        .await;
+    assert!(r.error, "{}", r.text);
+    let events = store
+        .upcoming_events(community.id, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.rrule.as_deref().unwrap_or("").contains("BYMINUTE")),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn rules_more_often_than_daily_are_refused_on_sqlite() {
+    let (_db, store) = sqlite("rrule").await;
+    rules_more_often_than_daily_are_refused(store).await;
+}
+
+#[tokio::test]
+async fn rules_more_often_than_daily_are_refused_on_postgres() {
+    let Some(db) = TempPostgres::create("rrule").await else {
+        return;
+    };
+    rules_more_often_than_daily_are_refused(Arc::new(PgStore::connect(&db.url).await.unwrap()))
+        .await;
     db.drop_db().await;
 }

@@ -224,10 +224,13 @@ fn spec(args: &mut Args) -> Result<EventSpec, UserError> {
         s.repeat = Some(if none_word(&v) {
             None
         } else {
-            Some(
-                recurrence::parse_repeat(&v)
-                    .ok_or_else(|| args.err("error.bad_repeat").arg("value", v))?,
-            )
+            Some(recurrence::parse_repeat(&v).map_err(|e| {
+                let key = match e {
+                    recurrence::RepeatError::Unusable => "error.bad_repeat",
+                    recurrence::RepeatError::TooOften => "error.repeat_too_often",
+                };
+                args.err(key).arg("value", v)
+            })?)
         });
     }
     if let Some(v) = args.take("channel") {
@@ -303,6 +306,10 @@ mod tests {
         );
         assert_eq!(
             e("/event create title:x at:x repeat:RRULE:FREQ=MINUTELY"),
+            "error.repeat_too_often"
+        );
+        assert_eq!(
+            e("/event create title:x at:x repeat:RRULE:FREQ=SOMETIMES"),
             "error.bad_repeat"
         );
         assert_eq!(e("/event rsvp 3 perhaps"), "error.bad_choice");
