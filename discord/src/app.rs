@@ -14,9 +14,9 @@ use bot_core::reply::Reply;
 use bot_core::service::{Actor, Core};
 use serenity::all::{
     ActionRowComponent, Attachment, CommandInteraction, ComponentInteraction, Context,
-    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, EditInteractionResponse, Guild, GuildId,
-    GuildMemberUpdateEvent, Member, ModalInteraction, Permissions, User, UserId,
+    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EditInteractionResponse, Guild, GuildId, GuildMemberUpdateEvent, Member, ModalInteraction,
+    Permissions, User, UserId,
 };
 
 use crate::commands;
@@ -40,6 +40,8 @@ pub struct DiscordApp {
     pub directory: Arc<Directory>,
     pub screening: Screening,
     pub mirrors: Mirrors,
+    /// Forms of more than five fields, asked page by page.
+    pub form_pages: crate::modal_pages::FormPages,
 }
 
 /// How a command's first answer goes out.
@@ -156,7 +158,7 @@ impl DiscordApp {
         cmd: &CommandInteraction,
         form: &bot_core::reply::Form,
     ) {
-        if let Some(modal) = render::modal(form)
+        if let Some(modal) = self.form_pages.open(cmd.user.id, form)
             && let Err(e) = cmd
                 .create_response(&ctx.http, CreateInteractionResponse::Modal(modal))
                 .await
@@ -265,8 +267,9 @@ impl DiscordApp {
             return None;
         }
         let response = CreateInteractionResponse::Message(message(&reply, reply.ephemeral));
-        if let Err(e) = cmd.create_response(&ctx.http, response).await {
-            tracing::warn!(error = %e, "answering a form command");
+        match cmd.create_response(&ctx.http, response).await {
+            Ok(()) => render::send_rest(&ctx.http, &cmd.token, &reply, reply.ephemeral).await,
+            Err(e) => tracing::warn!(error = %e, "answering a form command"),
         }
         Some(reply)
     }
@@ -309,6 +312,13 @@ impl DiscordApp {
     }
 
     pub(crate) async fn component(&self, ctx: &Context, press: ComponentInteraction) {
+        // "Continue" to a form's next page: the adapter's own button, not the core's.
+        if let Some(response) = self.form_pages.press(&press) {
+            if let Err(e) = press.create_response(&ctx.http, response).await {
+                tracing::warn!(error = %e, "opening a form's next page");
+            }
+            return;
+        }
         let community = Action::community_of(&press.data.custom_id);
         let guild = self.acting_guild(press.guild_id, community);
         let Some(actor) = self.actor(guild, &press.user, press.member.as_ref(), &press.locale)
@@ -339,12 +349,20 @@ impl DiscordApp {
                     }
                     form
                 });
-                let response = match form.as_ref().and_then(render::modal) {
+                let response = match form
+                    .as_ref()
+                    .and_then(|f| self.form_pages.open(press.user.id, f))
+                {
                     Some(modal) => CreateInteractionResponse::Modal(modal),
                     None => CreateInteractionResponse::Message(message(&reply, true)),
                 };
-                if let Err(e) = press.create_response(&ctx.http, response).await {
-                    tracing::warn!(error = %e, "answering a button");
+                let inline = matches!(response, CreateInteractionResponse::Message(_));
+                match press.create_response(&ctx.http, response).await {
+                    Ok(()) if inline => {
+                        render::send_rest(&ctx.http, &press.token, &reply, true).await;
+                    }
+                    Ok(()) => {}
+                    Err(e) => tracing::warn!(error = %e, "answering a button"),
                 }
             }
             Ok(Err(e)) => tracing::error!(error = %e, "button task failed"),
@@ -363,8 +381,9 @@ impl DiscordApp {
                 }
                 if let Ok(reply) = work.await {
                     let edit = edit(&reply);
-                    if let Err(e) = press.edit_response(&ctx.http, edit).await {
-                        tracing::warn!(error = %e, "late answer to a button");
+                    match press.edit_response(&ctx.http, edit).await {
+                        Ok(_) => render::send_rest(&ctx.http, &press.token, &reply, true).await,
+                        Err(e) => tracing::warn!(error = %e, "late answer to a button"),
                     }
                 }
             }
@@ -431,7 +450,17 @@ impl DiscordApp {
             }
             return;
         };
-        let line = submission_line(&submit);
+        let line = match self.form_pages.submitted(&submit) {
+            crate::modal_pages::Submitted::Whole => submission_line(&submit),
+            crate::modal_pages::Submitted::Complete(line) => line,
+            // A page before the last: kept, and answered with the button to the next one.
+            crate::modal_pages::Submitted::Answer(response) => {
+                if let Err(e) = submit.create_response(&ctx.http, *response).await {
+                    tracing::warn!(error = %e, "answering a form page");
+                }
+                return;
+            }
+        };
         if let Err(e) = submit
             .create_response(
                 &ctx.http,
@@ -447,8 +476,9 @@ impl DiscordApp {
         let reply = self.core.handle_text(&actor, &line).await;
         // Roles before the (deferred) answer, as for a command.
         self.sync_roles_of(ctx, guild, &line, submit.user.id).await;
-        if let Err(e) = submit.edit_response(&ctx.http, edit(&reply)).await {
-            tracing::warn!(error = %e, "answering a modal submission");
+        match submit.edit_response(&ctx.http, edit(&reply)).await {
+            Ok(_) => render::send_rest(&ctx.http, &submit.token, &reply, true).await,
+            Err(e) => tracing::warn!(error = %e, "answering a modal submission"),
         }
     }
 }
@@ -486,7 +516,7 @@ fn scoped_form_id(community: CommunityId, command: &str) -> String {
 }
 
 /// A modal id's community (if scoped) and its command line.
-fn split_form_id(id: &str) -> (Option<CommunityId>, &str) {
+pub(crate) fn split_form_id(id: &str) -> (Option<CommunityId>, &str) {
     if let Some((scope, command)) = id.split_once('|')
         && let Some(community) = scope.strip_prefix('c').and_then(|c| c.parse().ok())
     {
@@ -534,25 +564,13 @@ fn form_for(line: &str, locale: Locale) -> bot_core::reply::Form {
     }
 }
 
+/// The first message of a reply; [`render::send_rest`] sends the others.
 fn message(reply: &Reply, ephemeral: bool) -> CreateInteractionResponseMessage {
-    let mut m = CreateInteractionResponseMessage::new()
-        .embed(render::embed(reply))
-        .components(render::components(reply))
-        .ephemeral(ephemeral || reply.ephemeral);
-    if let Some(file) = render::attachment(reply) {
-        m = m.add_file(file);
-    }
-    m
+    render::response_message(reply, ephemeral)
 }
 
 fn edit(reply: &Reply) -> EditInteractionResponse {
-    let mut e = EditInteractionResponse::new()
-        .embed(render::embed(reply))
-        .components(render::components(reply));
-    if let Some(file) = render::attachment(reply) {
-        e = e.new_attachment(file);
-    }
-    e
+    render::response_edit(reply)
 }
 
 /// After a private defer the answer edits the placeholder. After a public one, a public reply
@@ -560,13 +578,7 @@ fn edit(reply: &Reply) -> EditInteractionResponse {
 /// so only the asker sees it.
 async fn finish_deferred(ctx: &Context, cmd: &CommandInteraction, reply: &Reply, private: bool) {
     let result = if reply.ephemeral && !private {
-        let mut followup = CreateInteractionResponseFollowup::new()
-            .embed(render::embed(reply))
-            .components(render::components(reply))
-            .ephemeral(true);
-        if let Some(file) = render::attachment(reply) {
-            followup = followup.add_file(file);
-        }
+        let followup = render::first_followup(reply, true);
         match cmd.delete_response(&ctx.http).await {
             Ok(()) => cmd.create_followup(&ctx.http, followup).await.map(|_| ()),
             Err(e) => Err(e),
@@ -574,7 +586,8 @@ async fn finish_deferred(ctx: &Context, cmd: &CommandInteraction, reply: &Reply,
     } else {
         cmd.edit_response(&ctx.http, edit(reply)).await.map(|_| ())
     };
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "answering a deferred command");
+    match result {
+        Ok(()) => render::send_rest(&ctx.http, &cmd.token, reply, private || reply.ephemeral).await,
+        Err(e) => tracing::warn!(error = %e, "answering a deferred command"),
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod directory;
 pub mod framework;
 pub mod messenger;
+pub mod modal_pages;
 mod ratelimit;
 pub mod render;
 pub mod roles;
@@ -77,6 +78,7 @@ impl DiscordBot {
             directory,
             screening: roles::Screening::default(),
             mirrors: scheduled::Mirrors::default(),
+            form_pages: modal_pages::FormPages::default(),
         });
         DiscordBot::over(app, messenger).await
     }
