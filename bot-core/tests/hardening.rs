@@ -393,3 +393,95 @@ async fn rules_more_often_than_daily_are_refused_on_postgres() {
         .await;
     db.drop_db().await;
 }
+
+// ---- 14. Invisible and text-direction characters are refused ------------------------------
+
+async fn invisible_characters_are_refused(store: Arc<dyn Store>) {
+    let core = core_with(store.clone(), Arc::new(OffsetClock::new()));
+    let (hr, aki) = (actor("hr", Locale::En), actor("aki", Locale::En));
+    ok(&core, &hr, "/alumni help").await;
+    let community = core.community_of(Platform::Shell, "acme").await.unwrap();
+    // "\u{202E}nimda" shows as "admin" read right to left.
+    for (who, line, key) in [
+        (&aki, "/alumni join name:\"\u{202E}nimda\"", "name"),
+        (&aki, "/alumni join name:\"Ak\u{200B}i\"", "name"),
+        (
+            &aki,
+            "/alumni join name:Aki company:\"AC\u{2066}ME\"",
+            "company",
+        ),
+        (
+            &aki,
+            "/alumni join name:Aki skills:\"Rust,G\u{FEFF}o\"",
+            "skills",
+        ),
+        (&aki, "/alumni join name:\"A\u{00AD}ki\"", "name"),
+        (
+            &hr,
+            "/event create title:\"Par\u{200F}ty\" at:\"2030-01-01 19:00\"",
+            "title",
+        ),
+    ] {
+        let r = core.handle_text(who, line).await;
+        assert!(r.error, "{line:?}: {}", r.text);
+        assert!(
+            r.text.contains(&format!("\"{key}\"")) && r.text.contains("invisible"),
+            "{line:?}: {}",
+            r.text
+        );
+    }
+    assert!(
+        store
+            .member_by_identity(community.id, Platform::Shell, "aki")
+            .await
+            .unwrap()
+            .is_none(),
+        "a refused join wrote a member"
+    );
+    assert!(
+        store
+            .upcoming_events(community.id, Utc::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // An edit is refused whole, in the member's language, and changes nothing.
+    ok(&core, &aki, "/alumni join name:Aki title:CTO locale:ja").await;
+    let r = core
+        .handle_text(
+            &aki,
+            "/alumni profile set title:\"CEO\u{202E}\" location:Osaka",
+        )
+        .await;
+    assert!(r.error && r.text.contains("「title」"), "{}", r.text);
+    let me = store
+        .member_by_identity(community.id, Platform::Shell, "aki")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(me.profile.title.as_deref(), Some("CTO"));
+    assert_eq!(me.profile.location, None);
+    // Emoji with variation selectors (not format characters) are fine.
+    ok(
+        &core,
+        &aki,
+        "/alumni profile set bio:\"Hi ☕\u{FE0F} 日本語\"",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn invisible_characters_are_refused_on_sqlite() {
+    let (_db, store) = sqlite("invisible").await;
+    invisible_characters_are_refused(store).await;
+}
+
+#[tokio::test]
+async fn invisible_characters_are_refused_on_postgres() {
+    let Some(db) = TempPostgres::create("invisible").await else {
+        return;
+    };
+    invisible_characters_are_refused(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
+    db.drop_db().await;
+}

@@ -15,6 +15,14 @@ pub const MAX_LIST_ITEMS: usize = 20;
 const MIN_YEAR: i32 = 1950;
 const MAX_YEAR: i32 = 2100;
 
+/// A format character (Unicode category Cf: bidi overrides and isolates U+202A–U+202E,
+/// U+2066–U+2069, zero-width U+200B–U+200F, U+FEFF, soft hyphen, tags…): invisible, or
+/// reordering what follows, so "\u{202E}nimda" reads as "admin" and one name can pass for another.
+pub(crate) fn invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.general_category() == GeneralCategory::Format
+}
+
 pub(crate) struct Args {
     /// The usage topic (`alumni.join`) shown with any error.
     pub usage: &'static str,
@@ -136,6 +144,12 @@ impl Args {
         if value.chars().any(|c| c.is_control() && c != '\n') {
             return Err(self.err("error.bad_characters").arg("key", key));
         }
+        if let Some(c) = value.chars().find(|&c| invisible(c)) {
+            return Err(self
+                .err("error.invisible_characters")
+                .arg("key", key)
+                .arg("char", format!("U+{:04X}", u32::from(c))));
+        }
         Ok((!value.is_empty()).then_some(value))
     }
 
@@ -248,6 +262,33 @@ impl Args {
                 .arg("key", key)
                 .arg("value", value)
                 .arg("choices", "yes, no")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn format_characters_are_invisible_and_others_are_not() {
+        for c in [
+            '\u{202A}',
+            '\u{202E}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{200E}',
+            '\u{200F}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{061C}',
+            '\u{E0041}',
+        ] {
+            assert!(super::invisible(c), "U+{:04X}", u32::from(c));
+        }
+        for c in ['a', 'é', '日', 'ｱ', '①', '\u{FE0F}', '☕', ' ', '　', '-'] {
+            assert!(!super::invisible(c), "U+{:04X}", u32::from(c));
         }
     }
 }
