@@ -485,3 +485,83 @@ async fn invisible_characters_are_refused_on_postgres() {
     invisible_characters_are_refused(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
     db.drop_db().await;
 }
+
+// ---- 18. Approvals, rejections, role and setup changes are audited ------------------------
+
+async fn decisions_and_setup_are_audited(store: Arc<dyn Store>) {
+    use bot_core::action::Action;
+    let core = core_with(store.clone(), Arc::new(OffsetClock::new()));
+    let hr = actor("hr", Locale::En);
+    ok(&core, &hr, "/alumni help").await;
+    for who in ["aki", "ben", "cat"] {
+        ok(
+            &core,
+            &actor(who, Locale::En),
+            &format!("/alumni join name:{who}"),
+        )
+        .await;
+    }
+    let community = core.community_of(Platform::Shell, "acme").await.unwrap();
+    let ben = store
+        .member_by_identity(community.id, Platform::Shell, "ben")
+        .await
+        .unwrap()
+        .unwrap();
+    ok(&core, &hr, "/alumni approve @aki").await;
+    let pressed = core
+        .handle_action(&hr, &Action::Approve(ben.id).encode_in(community.id))
+        .await;
+    assert!(!pressed.error, "{}", pressed.text);
+    ok(
+        &core,
+        &hr,
+        "/alumni reject @cat reason:\"Not on the roster\"",
+    )
+    .await;
+    ok(&core, &hr, "/alumni role @aki supporter").await;
+    ok(&core, &hr, "/alumni setup approval:off intro_days:5").await;
+    ok(
+        &core,
+        &hr,
+        "/coffee setup every:2w day:mon time:10:00 size:3",
+    )
+    .await;
+
+    let audit = ok(&core, &hr, "/admin audit").await.to_plain_text();
+    for line in [
+        "@hr: approved a joiner → @aki",
+        "@hr: approved a joiner → @ben",
+        "@hr: rejected a joiner → @cat (Reason: Not on the roster)",
+        "@hr: changed a role → @aki (member → supporter)",
+        "@hr: changed the community settings: approval:off intro_days:5",
+        "@hr: set up coffee chats: every:14d day:mon time:10:00 size:3",
+    ] {
+        assert!(audit.contains(line), "{line} missing:\n{audit}");
+    }
+    ok(&core, &hr, "/alumni profile set locale:ja").await;
+    let audit = ok(&core, &hr, "/admin audit").await.to_plain_text();
+    for line in [
+        "@hr: 参加申請を承認 → @aki",
+        "@hr: 参加申請を見送り → @cat (理由: Not on the roster)",
+        "@hr: 役割を変更 → @aki (メンバー → サポーター)",
+        "@hr: コミュニティの設定を変更: approval:off intro_days:5",
+        "@hr: コーヒーチャットを設定: every:14d day:mon time:10:00 size:3",
+    ] {
+        assert!(audit.contains(line), "{line} missing:\n{audit}");
+    }
+}
+
+#[tokio::test]
+async fn decisions_and_setup_are_audited_on_sqlite() {
+    let (_db, store) = sqlite("audit").await;
+    decisions_and_setup_are_audited(store).await;
+}
+
+#[tokio::test]
+async fn decisions_and_setup_are_audited_on_postgres() {
+    let Some(db) = TempPostgres::create("audit").await else {
+        return;
+    };
+    decisions_and_setup_are_audited(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
+    db.drop_db().await;
+}

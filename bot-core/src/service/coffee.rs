@@ -127,6 +127,8 @@ impl Core {
         self.store
             .save_coffee_settings(&settings, &round_jobs(ctx.community.id, first, now), now)
             .await?;
+        self.audit(ctx, "coffee_setup", None, coffee_detail(&setup))
+            .await?;
         self.jobs_written.notify_one();
         Ok(ctx
             .reply(
@@ -581,4 +583,21 @@ fn round_after(s: &CoffeeSettings, now: DateTime<Utc>) -> DateTime<Utc> {
     let every = TimeDelta::days(s.every_days).num_seconds().max(1);
     let n = (now - s.next_round).num_seconds().div_euclid(every) + 1;
     s.next_round + TimeDelta::seconds(n * every)
+}
+
+/// A coffee setup for the audit log, as the command's `key:value`s.
+fn coffee_detail(s: &CoffeeSetup) -> String {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let day = DAYS.get(s.weekday as usize).copied().unwrap_or("?");
+    let mut out = format!(
+        "every:{}d day:{day} time:{} size:{}",
+        s.every_days, s.at_time, s.size
+    );
+    if s.mix_alumni_employee {
+        out.push_str(" mix:alumni-employee");
+    }
+    if s.avoid_same_department {
+        out.push_str(" avoid:same-department");
+    }
+    out
 }

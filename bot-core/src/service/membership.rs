@@ -222,6 +222,8 @@ impl Core {
             return Err(UserError::new("error.changed_meanwhile").into());
         }
         self.jobs_written.notify_one();
+        self.audit(ctx, "approve", Some(target.id), String::new())
+            .await?;
         Ok(ctx.reply("approve.done", &[("name", &name)]))
     }
 
@@ -268,6 +270,8 @@ impl Core {
             return Err(UserError::new("error.changed_meanwhile").into());
         }
         self.jobs_written.notify_one();
+        self.audit(ctx, "reject", Some(target.id), reason.unwrap_or_default())
+            .await?;
         Ok(ctx.reply("reject.done", &[("name", &target.profile.name)]))
     }
 
@@ -323,6 +327,9 @@ impl Core {
         self.store
             .set_role(ctx.community.id, target.id, role, self.now())
             .await?;
+        // Role keys, localized when the log is read.
+        let change = format!("{} → {}", target.role.as_str(), role.as_str());
+        self.audit(ctx, "role", Some(target.id), change).await?;
         let role_name = ctx.t(&format!("role.{}", role.as_str()), &[]);
         Ok(ctx.reply(
             "role.done",
@@ -372,6 +379,7 @@ impl Core {
         ctx.require_admin()?;
         let mut c = ctx.community.clone();
         if !patch.is_empty() {
+            let detail = setup_detail(&patch);
             if let Some(name) = patch.name {
                 c.name = name;
             }
@@ -403,6 +411,7 @@ impl Core {
                 c.member_role = Some(role).filter(|r| !r.is_empty());
             }
             self.store.update_community(&c).await?;
+            self.audit(ctx, "setup", None, detail).await?;
         }
         let approval = ctx.t(
             if c.requires_approval {
@@ -565,4 +574,45 @@ fn joined_reply(locale: i18n::Locale, member: &Member, community: &str) -> Reply
         ),
     )
     .private()
+}
+
+/// A setup change for the audit log, in the command's own `key:value` terms (the same in
+/// either language).
+fn setup_detail(p: &CommunityPatch) -> String {
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let mut parts = Vec::new();
+    if let Some(v) = &p.name {
+        parts.push(format!("name:\"{v}\""));
+    }
+    if let Some(v) = p.approval {
+        parts.push(format!("approval:{}", on_off(v)));
+    }
+    if let Some(v) = p.locale {
+        parts.push(format!("locale:{}", v.as_str()));
+    }
+    if let Some(v) = &p.timezone {
+        parts.push(format!("timezone:{v}"));
+    }
+    if let Some(v) = p.intro_days {
+        parts.push(format!("intro_days:{v}"));
+    }
+    if let Some(v) = p.intro_limit {
+        parts.push(format!("intro_limit:{v}"));
+    }
+    if let Some(v) = p.employee_intros {
+        parts.push(format!("employee_intros:{}", on_off(v)));
+    }
+    if let Some(v) = p.nudge_days {
+        parts.push(format!("nudge_days:{v}"));
+    }
+    if let Some(v) = &p.welcome_channel {
+        parts.push(format!("welcome_channel:#{v}"));
+    }
+    if let Some(v) = &p.member_role {
+        parts.push(format!(
+            "member_role:{}",
+            if v.is_empty() { "none" } else { v }
+        ));
+    }
+    parts.join(" ")
 }

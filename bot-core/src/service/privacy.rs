@@ -251,9 +251,7 @@ impl Core {
             let action = ctx.t(&format!("audit.action.{}", e.action), &[]);
             reply = reply.field(
                 format!("<t:{}:f>", e.at.timestamp()),
-                format!("{actor}: {action}{target} {}", e.detail)
-                    .trim_end()
-                    .to_owned(),
+                format!("{actor}: {action}{target}{}", audit_detail(ctx, &e)),
             );
         }
         Ok(reply)
@@ -282,6 +280,28 @@ impl Core {
             .erase_everywhere(ctx.community.id, me.id, &names)
             .await?;
         Ok(())
+    }
+}
+
+/// What follows an audit line's action and target, in the reader's language.
+fn audit_detail(ctx: &Ctx<'_>, e: &crate::store::AuditEntry) -> String {
+    if e.detail.is_empty() {
+        return String::new();
+    }
+    match e.action.as_str() {
+        // "member → supporter", stored as role keys.
+        "role" => {
+            let roles: Vec<String> = e
+                .detail
+                .split(" → ")
+                .map(|r| ctx.t(&format!("role.{r}"), &[]))
+                .collect();
+            format!(" ({})", roles.join(" → "))
+        }
+        "reject" => format!(" ({})", ctx.t("reject.reason", &[("reason", &e.detail)])),
+        // Settings as the command's key:value pairs.
+        "setup" | "coffee_setup" => format!(": {}", e.detail),
+        _ => format!(" {}", e.detail),
     }
 }
 
