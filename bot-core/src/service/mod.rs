@@ -8,6 +8,7 @@ mod events;
 mod intros;
 mod jobs_board;
 mod membership;
+mod platform_admin;
 mod privacy;
 mod profile;
 mod render;
@@ -33,7 +34,9 @@ pub struct Actor {
     pub identity: Identity,
     /// The platform's user locale, where it tells us (Discord interactions do).
     pub locale: Option<Locale>,
-    /// The platform says this person runs the space (Discord owner or Administrator).
+    /// The platform says this person runs the space (Discord owner or Administrator, Slack
+    /// workspace admin or owner). A typed command with it false demotes an admin who was one
+    /// only because of it (see [`Core::handle_text_unsure`] for when the platform cannot say).
     pub platform_admin: bool,
 }
 
@@ -156,10 +159,33 @@ impl Core {
         }
     }
 
+    /// As [`Core::handle_text`], when the platform could not say whether the asker is its
+    /// admin (a Discord form submitted in a DM carries no member permissions; Slack's
+    /// `users.info` failed): `platform_admin: false` then means "unknown", and an admin made
+    /// by the platform keeps their role.
+    pub async fn handle_text_unsure(&self, actor: &Actor, line: &str) -> Reply {
+        match command::parse(line) {
+            Ok(command) => self.run(actor, command, false).await,
+            Err(e) => self.error_reply(actor, &e).await,
+        }
+    }
+
     /// A command (from the grammar, or built by an adapter from typed options).
     pub async fn handle(&self, actor: &Actor, command: Command) -> Reply {
+        self.run(actor, command, true).await
+    }
+
+    /// As [`Core::handle`], when the platform could not say whether the asker is its admin.
+    pub async fn handle_unsure(&self, actor: &Actor, command: Command) -> Reply {
+        self.run(actor, command, false).await
+    }
+
+    async fn run(&self, actor: &Actor, command: Command, admin_known: bool) -> Reply {
         let result = async {
-            let ctx = self.context(actor).await?;
+            let mut ctx = self.context(actor).await?;
+            if admin_known {
+                self.recheck_platform_admin(&mut ctx).await?;
+            }
             let reply = self.dispatch(&ctx, command).await;
             Ok::<_, CoreError>((ctx.locale, reply))
         }
@@ -341,7 +367,14 @@ impl Core {
             locale: None,
             platform_admin: true,
         };
-        self.context(&actor).await.map(|_| ())
+        let ctx = self.context(&actor).await?;
+        // The installer stays an admin whatever their workspace role becomes.
+        if let Some(m) = &ctx.member {
+            self.store
+                .set_admin_source(ctx.community.id, m.id, None)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Whether `ALUMNI_ADMINS` names this person for this space.
@@ -394,11 +427,17 @@ impl Core {
                 locale: actor.locale,
                 timezone: None,
             };
-            member = Some(
+            let m = self
+                .store
+                .insert_member(community.id, &new, &|_| Vec::new(), self.now())
+                .await?;
+            if !self.is_bootstrap_admin(id) {
+                // Only the platform made them admin: losing that role there takes it away.
                 self.store
-                    .insert_member(community.id, &new, &|_| Vec::new(), self.now())
-                    .await?,
-            );
+                    .set_admin_source(community.id, m.id, Some(platform_admin::PLATFORM))
+                    .await?;
+            }
+            member = Some(m);
         }
         if let Some(m) = member.as_mut() {
             // Platform admins stay admins whatever their stored role says.

@@ -191,6 +191,19 @@ pub trait Store:
         role: Role,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Why the member is an admin: `Some("platform")` when only because the platform said they
+    /// run the space. Any [`Store::set_role`] clears it.
+    async fn admin_source(
+        &self,
+        community: CommunityId,
+        member: MemberId,
+    ) -> StoreResult<Option<String>>;
+    async fn set_admin_source(
+        &self,
+        community: CommunityId,
+        member: MemberId,
+        source: Option<&str>,
+    ) -> StoreResult<()>;
     /// Write profile, hidden fields and locale (and the search document derived from them).
     async fn update_profile(&self, member: &Member, now: DateTime<Utc>) -> StoreResult<()>;
     /// Refresh the platform handle of an identity (people rename themselves).

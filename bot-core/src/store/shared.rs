@@ -561,8 +561,9 @@ macro_rules! impl_store {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
                 let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
+                // A role given by hand is for good: no longer only the platform's.
                 sqlx::query(
-                    "UPDATE members SET role = $1, updated_at = $2 \
+                    "UPDATE members SET role = $1, updated_at = $2, admin_source = NULL \
                      WHERE community_id = $3 AND id = $4",
                 )
                 .bind(role.as_str())
@@ -575,6 +576,38 @@ macro_rules! impl_store {
                     Self::write_search(&mut tx, &m).await?;
                 }
                 tx.commit().await?;
+                Ok(())
+            }
+
+            async fn admin_source(
+                &self,
+                community: $crate::domain::CommunityId,
+                member: $crate::domain::MemberId,
+            ) -> $crate::store::StoreResult<Option<String>> {
+                let source: Option<Option<String>> = sqlx::query_scalar(
+                    "SELECT admin_source FROM members WHERE community_id = $1 AND id = $2",
+                )
+                .bind(community)
+                .bind(member)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(source.flatten())
+            }
+
+            async fn set_admin_source(
+                &self,
+                community: $crate::domain::CommunityId,
+                member: $crate::domain::MemberId,
+                source: Option<&str>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE members SET admin_source = $1 WHERE community_id = $2 AND id = $3",
+                )
+                .bind(source)
+                .bind(community)
+                .bind(member)
+                .execute(&self.pool)
+                .await?;
                 Ok(())
             }
 
