@@ -473,7 +473,13 @@ impl DiscordApp {
             tracing::warn!(error = %e, "deferring a modal submission");
             return;
         }
-        let reply = self.core.handle_text(&actor, &line).await;
+        // A form submitted in a DM carries no member permissions: whether they still run the
+        // server is unknown there, and must not demote a server admin.
+        let reply = if submit.member.is_some() {
+            self.core.handle_text(&actor, &line).await
+        } else {
+            self.core.handle_text_unsure(&actor, &line).await
+        };
         // Roles before the (deferred) answer, as for a command.
         self.sync_roles_of(ctx, guild, &line, submit.user.id).await;
         match submit.edit_response(&ctx.http, edit(&reply)).await {

@@ -94,6 +94,12 @@ impl SlackApp {
     /// The actor for a Slack user: handle, locale and workspace-admin flag from `users.info`
     /// (cached); without a token or on failure, what the payload said.
     pub async fn actor(&self, team: &str, user: &str, handle_hint: &str) -> Actor {
+        self.checked_actor(team, user, handle_hint).await.0
+    }
+
+    /// [`SlackApp::actor`], and whether Slack said who they are (else their admin flag is
+    /// unknown, and must not demote a workspace admin).
+    async fn checked_actor(&self, team: &str, user: &str, handle_hint: &str) -> (Actor, bool) {
         let key = (team.to_owned(), user.to_owned());
         let cached = self
             .profiles
@@ -114,7 +120,7 @@ impl SlackApp {
             _ if !handle_hint.is_empty() => handle_hint.to_owned(),
             _ => user.to_owned(),
         };
-        Actor {
+        let actor = Actor {
             identity: Identity {
                 platform: Platform::Slack,
                 space_id: team.to_owned(),
@@ -122,8 +128,27 @@ impl SlackApp {
                 handle,
             },
             locale: profile.as_ref().and_then(|p| p.locale),
-            platform_admin: profile.is_some_and(|p| p.admin),
+            platform_admin: profile.as_ref().is_some_and(|p| p.admin),
+        };
+        (actor, profile.is_some())
+    }
+
+    /// A typed line or form for the core; when `users.info` failed the admin flag is unknown.
+    async fn run_text(&self, (actor, known): &(Actor, bool), line: &str) -> Reply {
+        if *known {
+            self.core.handle_text(actor, line).await
+        } else {
+            self.core.handle_text_unsure(actor, line).await
         }
+    }
+
+    /// Slack says a member's data changed (`user_change`, e.g. made or no longer a workspace
+    /// admin): forget the cached `users.info`, so their next command asks again.
+    fn forget_profile(&self, team: &str, user: &str) {
+        self.profiles
+            .lock()
+            .expect("profile cache")
+            .remove(&(team.to_owned(), user.to_owned()));
     }
 
     async fn look_up(&self, team: &str, user: &str) -> Option<Profile> {
@@ -199,8 +224,10 @@ impl SlackApp {
         }
         let app = self.clone();
         let mut work = tokio::spawn(async move {
-            let actor = app.actor(&cmd.team_id, &cmd.user_id, &cmd.user_name).await;
-            let reply = app.core.handle_text(&actor, &typed).await;
+            let actor = app
+                .checked_actor(&cmd.team_id, &cmd.user_id, &cmd.user_name)
+                .await;
+            let reply = app.run_text(&actor, &typed).await;
             (app, cmd, reply)
         });
         let finish = |app: Arc<SlackApp>, cmd: SlashCommand, reply: Reply| async move {
@@ -295,7 +322,7 @@ impl SlackApp {
                 None
             }
             InteractionKind::ViewSubmission => {
-                let actor = self.actor(&team, &user, &hint).await;
+                let actor = self.checked_actor(&team, &user, &hint).await;
                 self.view_submission(&actor, &payload).await
             }
             InteractionKind::Other => None,
@@ -335,13 +362,18 @@ impl SlackApp {
         }
     }
 
-    async fn view_submission(self: &Arc<Self>, actor: &Actor, payload: &Value) -> Option<Value> {
+    async fn view_submission(
+        self: &Arc<Self>,
+        checked: &(Actor, bool),
+        payload: &Value,
+    ) -> Option<Value> {
+        let (actor, _) = checked;
         let view = &payload["view"];
         if import::is_import(view) {
-            return self.import_submission(actor, view).await;
+            return self.import_submission(checked, view).await;
         }
         let (line, keys) = modal::submission_line(view)?;
-        let reply = self.core.handle_text(actor, &line).await;
+        let reply = self.run_text(checked, &line).await;
         if reply.error {
             // Shown on the field in the modal, which stays open.
             let key = modal::field_for_error(&keys, &reply.text);
@@ -358,7 +390,12 @@ impl SlackApp {
     /// large) stays on the modal's file field; otherwise the modal closes within Slack's 3 s
     /// and the file is downloaded (bounded) and imported in the background, the result (with
     /// any bad rows by line) sent to the admin's DM.
-    async fn import_submission(self: &Arc<Self>, actor: &Actor, view: &Value) -> Option<Value> {
+    async fn import_submission(
+        self: &Arc<Self>,
+        checked: &(Actor, bool),
+        view: &Value,
+    ) -> Option<Value> {
+        let (actor, known) = checked;
         let locale = actor
             .locale
             .unwrap_or(self.core.community_defaults().locale);
@@ -370,7 +407,7 @@ impl SlackApp {
         };
         if !self.core.is_admin(actor).await {
             // The core's own refusal, with nothing downloaded.
-            let reply = self.core.handle_text(actor, &line).await;
+            let reply = self.run_text(checked, &line).await;
             return Some(import::field_error(&reply.text));
         }
         if upload.size > import::MAX_BYTES {
@@ -380,7 +417,7 @@ impl SlackApp {
         let Some(token) = self.tokens.for_team(&team).await else {
             return say("error.try_again");
         };
-        let (app, actor) = (self.clone(), actor.clone());
+        let (app, actor, known) = (self.clone(), actor.clone(), *known);
         tokio::spawn(async move {
             let reply = match app
                 .api
@@ -392,7 +429,11 @@ impl SlackApp {
                         csv: Some(csv),
                         skip_bad,
                     });
-                    app.core.handle(&actor, command).await
+                    if known {
+                        app.core.handle(&actor, command).await
+                    } else {
+                        app.core.handle_unsure(&actor, command).await
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "downloading the roster file");
@@ -484,6 +525,7 @@ impl SlackApp {
         match event {
             SlackEvent::HomeOpened { user } => self.publish_home(team, user).await,
             SlackEvent::MemberJoined { user } => self.welcome(team, user).await,
+            SlackEvent::UserChanged { user } => self.forget_profile(team, user),
             SlackEvent::Revoked => match self.core.store().revoke_slack_installation(team).await {
                 Ok(true) => tracing::info!(team, "Slack installation revoked"),
                 Ok(false) => {}
@@ -498,10 +540,10 @@ impl SlackApp {
         let Some(token) = self.tokens.for_team(team).await else {
             return;
         };
-        let actor = self.actor(team, user, "").await;
+        let actor = self.checked_actor(team, user, "").await;
         let mut home = Vec::new();
         for line in ["/alumni profile", "/event list", "/intro list"] {
-            let mut reply = self.core.handle_text(&actor, line).await;
+            let mut reply = self.run_text(&actor, line).await;
             if line == "/event list" && !reply.error {
                 reply = self.with_rsvp_buttons(team, reply).await;
             }
@@ -699,6 +741,10 @@ pub enum SlackEvent<'a> {
     MemberJoined {
         user: &'a str,
     },
+    /// `user_change`: a member's data (their admin flag among it) changed.
+    UserChanged {
+        user: &'a str,
+    },
     /// `app_uninstalled` or `tokens_revoked`.
     Revoked,
     /// Anything else (its type, if it had one).
@@ -715,6 +761,10 @@ pub fn read_event(envelope: &Value) -> (&str, SlackEvent<'_>) {
             SlackEvent::HomeOpened { user: user() }
         }
         Some("member_joined_channel") => SlackEvent::MemberJoined { user: user() },
+        // Here `user` is the whole user object.
+        Some("user_change") if event["user"]["id"].is_string() => SlackEvent::UserChanged {
+            user: event["user"]["id"].as_str().unwrap_or_default(),
+        },
         Some("app_uninstalled") | Some("tokens_revoked") => SlackEvent::Revoked,
         other => SlackEvent::Ignored(other),
     };

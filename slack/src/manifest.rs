@@ -34,6 +34,8 @@ pub const BOT_EVENTS: &[&str] = &[
     "member_joined_channel",
     "app_uninstalled",
     "tokens_revoked",
+    // A workspace admin's role changing: their cached users.info is dropped.
+    "user_change",
 ];
 
 /// The manifest for an app served at `base` (`https://alumni.example.com`), or for Socket

@@ -95,6 +95,13 @@ impl FakeSlack {
         );
     }
 
+    /// Make a member a workspace admin, or no longer one (what users.info says from now on).
+    pub fn set_admin(&self, id: &str, admin: bool) {
+        if let Some(user) = self.state.users.lock().unwrap().get_mut(id) {
+            user["is_admin"] = json!(admin);
+        }
+    }
+
     /// A channel of the workspace (conversations.list; chat.postMessage accepts its name too).
     pub fn add_channel(&self, id: &str, name: &str) {
         self.state
