@@ -565,3 +565,92 @@ async fn decisions_and_setup_are_audited_on_postgres() {
     decisions_and_setup_are_audited(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
     db.drop_db().await;
 }
+
+// ---- 19. Two members with one handle: ids where known, an error listing them otherwise -----
+
+async fn a_shared_handle_is_never_guessed(store: Arc<dyn Store>) {
+    use bot_core::domain::MemberStatus;
+    let core = core_with(store.clone(), Arc::new(OffsetClock::new()));
+    let hr = actor("hr", Locale::En);
+    ok(&core, &hr, "/alumni help").await;
+    // Two people the platform shows as "ann" (one renamed since the bot last saw her).
+    let ann = |user: &str| Actor {
+        identity: Identity {
+            platform: Platform::Shell,
+            space_id: "acme".into(),
+            user_id: user.into(),
+            handle: "ann".into(),
+        },
+        locale: Some(Locale::En),
+        platform_admin: false,
+    };
+    ok(&core, &ann("U1"), "/alumni join name:\"Ann Abe\"").await;
+    ok(&core, &ann("U2"), "/alumni join name:\"Ann Ito\"").await;
+    let community = core.community_of(Platform::Shell, "acme").await.unwrap();
+    let status = |user: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .member_by_identity(community.id, Platform::Shell, user)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+
+    // By handle: refused, naming both, and nobody is approved.
+    let r = core.handle_text(&hr, "/alumni approve @ann").await;
+    assert!(r.error, "{}", r.text);
+    for choice in ["Ann Abe (@ann)", "Ann Ito (@ann)", "<@U1>", "<@U2>"] {
+        assert!(r.text.contains(choice), "{choice} missing: {}", r.text);
+    }
+    assert_eq!(status("U1").await.status, MemberStatus::Pending);
+    assert_eq!(status("U2").await.status, MemberStatus::Pending);
+
+    // The Reject button of the second names her, not whoever holds the handle first.
+    let second = status("U2").await;
+    let form = core
+        .handle_action(
+            &hr,
+            &bot_core::action::Action::Reject(second.id).encode_in(community.id),
+        )
+        .await
+        .form
+        .expect("a reason form");
+    ok(
+        &core,
+        &hr,
+        &format!("{} reason:\"Not on the roster\"", form.command),
+    )
+    .await;
+    assert_eq!(status("U1").await.status, MemberStatus::Pending);
+    assert_eq!(status("U2").await.status, MemberStatus::Rejected);
+
+    // By platform id: exact.
+    ok(&core, &hr, "/alumni approve <@U1>").await;
+    assert_eq!(status("U1").await.status, MemberStatus::Approved);
+
+    // In Japanese too.
+    ok(&core, &hr, "/alumni profile set locale:ja").await;
+    let r = core.handle_text(&hr, "/alumni profile @ann").await;
+    assert!(
+        r.error && r.text.contains("複数") && r.text.contains("Ann Ito (@ann)"),
+        "{}",
+        r.text
+    );
+}
+
+#[tokio::test]
+async fn a_shared_handle_is_never_guessed_on_sqlite() {
+    let (_db, store) = sqlite("handles").await;
+    a_shared_handle_is_never_guessed(store).await;
+}
+
+#[tokio::test]
+async fn a_shared_handle_is_never_guessed_on_postgres() {
+    let Some(db) = TempPostgres::create("handles").await else {
+        return;
+    };
+    a_shared_handle_is_never_guessed(Arc::new(PgStore::connect(&db.url).await.unwrap())).await;
+    db.drop_db().await;
+}

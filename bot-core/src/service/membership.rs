@@ -286,12 +286,14 @@ impl Core {
         if target.status != MemberStatus::Pending {
             return Err(not_pending(&target).into());
         }
+        // By id: a handle may be shared, or renamed before the form comes back.
+        let reference = self.reference(ctx, &target).await?;
         let mut reply = ctx
             .reply("reject.form_intro", &[("name", &target.profile.name)])
             .private();
         reply.form = Some(Form {
             title: ctx.t("reject.form_title", &[]),
-            command: format!("/alumni reject @{}", target.handle),
+            command: format!("/alumni reject {reference}"),
             fields: vec![FormField {
                 key: "reason".into(),
                 label: ctx.t("reject.form_reason", &[]),
@@ -472,15 +474,50 @@ impl Core {
                 .member_by_identity(ctx.community.id, id.platform, &who.name)
                 .await?
         } else {
-            self.store
-                .member_by_handle(ctx.community.id, &who.name)
-                .await?
+            let mut all = self
+                .store
+                .members_by_handle(ctx.community.id, &who.name, MAX_CHOICES)
+                .await?;
+            if all.len() > 1 {
+                return Err(self.ambiguous(ctx, &who.name, &all).await?.into());
+            }
+            all.pop()
         };
         found.ok_or_else(|| {
             UserError::new("error.no_such_member")
                 .arg("name", who.name.clone())
                 .into()
         })
+    }
+
+    /// `@handle` names more than one member: never guess (the oldest was picked before);
+    /// list them, each with the reference that names only them.
+    async fn ambiguous(
+        &self,
+        ctx: &Ctx<'_>,
+        handle: &str,
+        members: &[Member],
+    ) -> Result<UserError, CoreError> {
+        let mut choices = Vec::new();
+        for m in members {
+            let reference = self.reference(ctx, m).await?;
+            choices.push(format!("{} (@{}) — {reference}", m.profile.name, m.handle));
+        }
+        Ok(UserError::new("error.ambiguous_member")
+            .arg("name", handle)
+            .arg("choices", choices.join("\n")))
+    }
+
+    /// A mention naming exactly this member in a command the asker types or submits: their
+    /// platform id (`<@U123>`, what Slack and Discord write for a picked user) on the
+    /// asker's platform.
+    async fn reference(&self, ctx: &Ctx<'_>, m: &Member) -> Result<String, CoreError> {
+        let ids = self.store.identities(ctx.community.id, m.id).await?;
+        let platform = ctx.actor.identity.platform;
+        Ok(ids
+            .iter()
+            .find(|i| i.platform == platform)
+            .map_or_else(|| format!("@{}", m.handle), |i| format!("<@{}>", i.user_id)))
     }
 
     async fn find_by_id(&self, ctx: &Ctx<'_>, id: MemberId) -> Result<Member, CoreError> {
@@ -494,6 +531,9 @@ impl Core {
             })
     }
 }
+
+/// Members an ambiguous `@handle` error lists.
+const MAX_CHOICES: u32 = 10;
 
 fn not_pending(target: &Member) -> UserError {
     UserError::new("error.not_pending")

@@ -158,6 +158,14 @@ pub trait Store:
         community: CommunityId,
         handle: &str,
     ) -> StoreResult<Option<Member>>;
+    /// Every member (up to `limit`, oldest first) [`Store::member_by_handle`] could mean: two
+    /// people may show the same handle (one renamed since the bot last saw her).
+    async fn members_by_handle(
+        &self,
+        community: CommunityId,
+        handle: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<Member>>;
     async fn identities(
         &self,
         community: CommunityId,

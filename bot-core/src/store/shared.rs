@@ -431,6 +431,29 @@ macro_rules! impl_store {
                 .map(|v| v.into_iter().next())
             }
 
+            async fn members_by_handle(
+                &self,
+                community: $crate::domain::CommunityId,
+                handle: &str,
+                limit: u32,
+            ) -> $crate::store::StoreResult<Vec<$crate::domain::Member>> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    $crate::store::rows::member_columns!(),
+                    " FROM members m WHERE m.community_id = $1 AND m.id IN \
+                     (SELECT x.member_id FROM identities x WHERE x.community_id = $1 \
+                      AND (x.user_id = $2 OR x.user_id = $3 OR x.handle_lower = $3)) \
+                     ORDER BY m.id LIMIT $4"
+                ))
+                .bind(community)
+                .bind(handle)
+                .bind(handle.to_lowercase())
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::member_from_row).collect()
+            }
+
             async fn identities(
                 &self,
                 community: $crate::domain::CommunityId,
