@@ -151,6 +151,29 @@ impl DiscordApp {
         }
     }
 
+    /// A reply the adapter itself gives (no core call): deferred privately, then edited, the
+    /// same shape as every other private answer.
+    pub(crate) async fn answer_deferred(
+        &self,
+        ctx: &Context,
+        cmd: &CommandInteraction,
+        reply: &Reply,
+    ) {
+        let deferred = cmd
+            .create_response(
+                &ctx.http,
+                CreateInteractionResponse::Defer(
+                    CreateInteractionResponseMessage::new().ephemeral(true),
+                ),
+            )
+            .await;
+        if let Err(e) = deferred {
+            tracing::warn!(error = %e, "deferring a refusal");
+            return;
+        }
+        finish_deferred(ctx, cmd, reply, true).await;
+    }
+
     /// A form as the first response to a command.
     pub(crate) async fn open_form(
         &self,

@@ -15,7 +15,8 @@ use bot_core::i18n::{self, Locale};
 use poise::{BoxFuture, CommandParameter, CommandParameterChoice, CooldownConfig, CooldownType};
 use serenity::all::{
     ChannelType, CommandOptionType, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
-    CreateInteractionResponse, CreateInteractionResponseMessage, FullEvent, Interaction, User,
+    CreateInteractionResponse, CreateInteractionResponseMessage, FullEvent, Interaction,
+    Permissions, ResolvedValue, User,
 };
 
 use crate::app::{Deferral, DiscordApp};
@@ -216,6 +217,47 @@ fn entry(ctx: &Ctx<'_>) -> Option<Entry> {
     ctx.command().custom_data.downcast_ref::<Entry>().copied()
 }
 
+/// Permissions that make a role more than a member badge: approval must never hand them out.
+const ELEVATED: Permissions = Permissions::ADMINISTRATOR
+    .union(Permissions::MANAGE_GUILD)
+    .union(Permissions::MANAGE_ROLES)
+    .union(Permissions::MANAGE_CHANNELS)
+    .union(Permissions::MANAGE_MESSAGES)
+    .union(Permissions::MANAGE_WEBHOOKS)
+    .union(Permissions::MANAGE_NICKNAMES)
+    .union(Permissions::MANAGE_GUILD_EXPRESSIONS)
+    .union(Permissions::MANAGE_EVENTS)
+    .union(Permissions::MANAGE_THREADS)
+    .union(Permissions::KICK_MEMBERS)
+    .union(Permissions::BAN_MEMBERS)
+    .union(Permissions::MODERATE_MEMBERS)
+    .union(Permissions::MENTION_EVERYONE);
+
+/// `/alumni setup member_role:` is Discord's business as much as ours: only a Discord admin of
+/// the server (Administrator, or its owner) may set it, and only to a role without elevated
+/// permissions — else a bot admin could make approval grant a moderator role.
+fn member_role_refusal(
+    ctx: &Ctx<'_>,
+    actor: &bot_core::service::Actor,
+    locale: Locale,
+) -> Option<String> {
+    let option = ctx.args.iter().find(|a| a.name == "member_role")?;
+    if !actor.platform_admin {
+        return Some(i18n::t(locale, "discord.member_role_admin_only", &[]));
+    }
+    // Discord resolves a role option to the role itself, with its permissions.
+    if let ResolvedValue::Role(role) = &option.value
+        && role.permissions.intersects(ELEVATED)
+    {
+        return Some(i18n::t(
+            locale,
+            "discord.member_role_elevated",
+            &[("role", &role.name)],
+        ));
+    }
+    None
+}
+
 /// Every slash command: the spec entry it stands for, its options as the grammar's line.
 fn run_slash(ctx: Ctx<'_>) -> BoxFuture<'_, Result<(), Failure<'_>>> {
     Box::pin(async move {
@@ -235,6 +277,15 @@ fn run_slash(ctx: Ctx<'_>) -> BoxFuture<'_, Result<(), Failure<'_>>> {
             let secs = wait.as_secs().max(1).to_string();
             let text = i18n::t(locale, "discord.cooldown", &[("seconds", &secs)]);
             app.say_privately(ctx.serenity_context(), interaction, &text)
+                .await;
+            return Ok(());
+        }
+        if let Some(refusal) = member_role_refusal(&ctx, &actor, locale) {
+            release_cooldown(&ctx, cooldown);
+            // Answered like any refused command: deferred privately, then the reason.
+            let mut reply = bot_core::reply::Reply::text(locale, refusal).private();
+            reply.error = true;
+            app.answer_deferred(ctx.serenity_context(), interaction, &reply)
                 .await;
             return Ok(());
         }

@@ -54,3 +54,54 @@ async fn a_non_admins_import_fetches_nothing() {
     assert!(rig.store.roster(community.id).await.unwrap().is_empty());
     rig.finish().await;
 }
+
+/// A role option as Discord sends it: the id, and the role itself under `resolved.roles`.
+fn role_option(id: u64, name: &str, permissions: &str) -> (serde_json::Value, serde_json::Value) {
+    let role = json!({
+        "id": id.to_string(), "name": name, "color": 0, "colors": { "primary_color": 0 },
+        "hoist": false, "icon": null, "unicode_emoji": null, "position": 1,
+        "permissions": permissions, "managed": false, "mentionable": false, "flags": 0,
+    });
+    (
+        json!([{ "name": "member_role", "type": 8, "value": id.to_string() }]),
+        json!({ "roles": { id.to_string(): role } }),
+    )
+}
+
+/// `member_role` is set only by a Discord admin, and never to a role with moderator or admin
+/// permissions (#15 item 15: any bot admin could make approval grant a moderator role).
+#[tokio::test]
+async fn member_role_is_a_plain_role_chosen_by_a_discord_admin() {
+    let rig = Rig::start("dc_member_role_guard").await;
+    const MODS: u64 = 650_000_000_000_000_901;
+    const ALUMNI: u64 = 650_000_000_000_000_902;
+    // A bot admin (ALUMNI_ADMINS) who holds no Discord permission.
+    let send = |who: &serde_json::Value, id: u64, name: &str, perms: &str| {
+        let (options, resolved) = role_option(id, name, perms);
+        let n = rig.fake.next_id();
+        let mut payload = support::fake_discord::slash(n, who, "en-US", "alumni", "setup", options);
+        payload["data"]["resolved"] = resolved;
+        rig.fake.dispatch("INTERACTION_CREATE", payload);
+        n.to_string()
+    };
+    let id = send(&admin(), ALUMNI, "Alumni", "0");
+    let (refused, ephemeral) = rig.answer(&id).await;
+    assert!(
+        ephemeral && all_text(&refused).contains("Discord admin"),
+        "{refused:#}"
+    );
+    assert_eq!(rig.community().await.member_role, None);
+
+    // The owner, to a role that can kick and ban: refused, naming it.
+    let kick_ban = (1u64 << 1 | 1 << 2).to_string();
+    let id = send(&owner(), MODS, "Moderators", &kick_ban);
+    let (refused, _) = rig.answer(&id).await;
+    assert!(all_text(&refused).contains("Moderators"), "{refused:#}");
+    assert_eq!(rig.community().await.member_role, None);
+
+    // The owner, to a plain role: set.
+    let id = send(&owner(), ALUMNI, "Alumni", "0");
+    rig.answer(&id).await;
+    assert_eq!(rig.community().await.member_role, Some(ALUMNI.to_string()));
+    rig.finish().await;
+}
