@@ -158,6 +158,11 @@ async fn event_announcement_rsvp_button_and_reminder_reach_slack() {
         .filter(|m| all_text(m).contains("Year-end drinks"))
         .collect();
     assert_eq!(announcement.len(), 1, "{announcement:#?}");
+    assert!(
+        all_text(&announcement[0]).contains("going 0 · maybe 0"),
+        "{:#}",
+        announcement[0]
+    );
     let going = button(&announcement[0], "v1.rs.");
     assert!(going.contains(".g@"), "{going}");
 
@@ -172,9 +177,22 @@ async fn event_announcement_rsvp_button_and_reminder_reach_slack() {
     assert_eq!(update[0].body["channel"], GENERAL);
     assert_eq!(update[0].body["ts"], announcement[0]["ts"]);
     assert!(
-        all_text(&update[0].body).contains("1"),
+        all_text(&update[0].body).contains("going 1 · maybe 0"),
         "{:#}",
         update[0].body
+    );
+    // What #general shows now is the edited post, still one.
+    let shown: Vec<Value> = rig
+        .fake
+        .messages("general")
+        .into_iter()
+        .filter(|m| all_text(m).contains("Year-end drinks"))
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert!(
+        all_text(&shown[0]).contains("going 1 · maybe 0"),
+        "{:#}",
+        shown[0]
     );
 
     // An hour before the start, ben gets his reminder by DM.
@@ -313,12 +331,20 @@ async fn a_retried_event_is_handled_once() {
         )
         .await;
     assert_eq!(retry.status, 200);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(rig.fake.calls_to("views.publish").len(), 1);
 
-    // A different event id is new work.
-    rig.event("Ev-other", event).await;
-    rig.fake.wait_for("views.publish", 2).await;
+    // A different event id is new work: aiko's Home, asked after the retry, is published...
+    let aiko =
+        json!({ "type": "app_home_opened", "user": "UAIKO", "tab": "home", "event_ts": "2" });
+    rig.event("Ev-other", aiko).await;
+    let publishes = rig.fake.wait_for("views.publish", 2).await;
+    assert_eq!(publishes[1].body["user_id"], "UAIKO", "{publishes:#?}");
+    // ... and by then the retry has published ben's Home no second time.
+    let publishes = rig.fake.calls_to("views.publish");
+    let ben = publishes
+        .iter()
+        .filter(|c| c.body["user_id"] == "UBEN")
+        .count();
+    assert_eq!((publishes.len(), ben), (2, 1), "{publishes:#?}");
     rig.finish().await;
 }
 

@@ -30,6 +30,7 @@ where
 #[tokio::test]
 async fn socket_mode_acks_envelopes_and_runs_the_same_handlers() {
     let rig = Rig::sqlite("socket_mode").await;
+    rig.fake.accept_token("xapp-1-test");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     rig.fake
         .set_socket_url(&format!("ws://{}/link", listener.local_addr().unwrap()));

@@ -1,8 +1,14 @@
 //! A fake Slack Web API: a real HTTP server on 127.0.0.1 that answers the methods the adapter
 //! calls the way Slack does, records every call for assertions, and can be told to answer 429
 //! (with Retry-After) or to fail after posting (a lost response).
+//!
+//! As strict as Slack where the adapter could get it wrong: only tokens it was given
+//! (`accept_token`) or issued (oauth.v2.access) are accepted, a revoked one is refused;
+//! conversations.history pages as documented (newest first, `limit`, `cursor`, `oldest`,
+//! `latest`, `inclusive`); and messages and views past Block Kit's limits (`slack_limits`) are
+//! refused with `invalid_blocks` / `invalid_arguments`, each refusal recorded (`refusals`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,6 +19,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Value, json};
+
+use super::slack_limits;
 
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -46,7 +54,14 @@ struct FakeState {
     refuse_files: Mutex<Option<String>>,
     /// The server's own base, for upload URLs.
     base: Mutex<String>,
+    /// The last message ts handed out, in microseconds since the epoch.
     ts: Mutex<u64>,
+    /// Tokens Slack knows (configured bot / app tokens, and those oauth.v2.access issued).
+    tokens: Mutex<HashSet<String>>,
+    /// Tokens revoked since (an uninstall, a rotated token).
+    revoked: Mutex<HashSet<String>>,
+    /// Messages and views refused for Block Kit's limits: (method, Slack's error messages).
+    refusals: Mutex<Vec<(String, Vec<String>)>>,
     changed: tokio::sync::Notify,
 }
 
@@ -85,6 +100,33 @@ impl FakeSlack {
             state,
             _server: server,
         }
+    }
+
+    /// A token Slack knows: a workspace's bot token (`xoxb-…`) or the app-level one (`xapp-…`).
+    pub fn accept_token(&self, token: &str) {
+        self.state.tokens.lock().unwrap().insert(token.to_owned());
+    }
+
+    /// Revoke a token, as an uninstall or a rotation does: from now on it is `token_revoked`.
+    pub fn revoke_token(&self, token: &str) {
+        self.state.revoked.lock().unwrap().insert(token.to_owned());
+    }
+
+    /// Messages and views Slack refused for its limits: (method, `response_metadata.messages`).
+    pub fn refusals(&self) -> Vec<(String, Vec<String>)> {
+        self.state.refusals.lock().unwrap().clone()
+    }
+
+    /// Someone else's message in a conversation (by id), as other people's chatter.
+    pub fn add_message(&self, channel: &str, user: &str, text: &str) {
+        let ts = next_ts(&self.state);
+        self.state
+            .messages
+            .lock()
+            .unwrap()
+            .entry(channel.to_owned())
+            .or_default()
+            .push(json!({ "type": "message", "user": user, "text": text, "ts": ts }));
     }
 
     /// A workspace member as users.info returns them.
@@ -251,8 +293,14 @@ async fn respond(
         body: json!({ "id": id, "body": body }),
         authorization: None,
     });
+    // A response_url post is a message like any other (`delete_original` carries none).
+    let refused = if body["delete_original"] == true {
+        None
+    } else {
+        refuse_message(&state, "response_url", &body)
+    };
     state.changed.notify_waiters();
-    ok(json!({}))
+    refused.unwrap_or_else(|| ok(json!({})))
 }
 
 async fn api(
@@ -288,6 +336,140 @@ fn take(counter: &Mutex<HashMap<String, u32>>, method: &str) -> bool {
     }
 }
 
+/// The next message ts: now, in Slack's `seconds.micros` form, always increasing.
+fn next_ts(state: &FakeState) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    let mut ts = state.ts.lock().unwrap();
+    *ts = (*ts + 1).max(now);
+    format!("{}.{:06}", *ts / 1_000_000, *ts % 1_000_000)
+}
+
+/// A ts (`seconds.micros`) as microseconds, for ordering and ranges.
+fn ts_micros(ts: &str) -> Option<u64> {
+    let (secs, micros) = ts.split_once('.').unwrap_or((ts, "0"));
+    let micros = format!("{micros:0<6}");
+    Some(secs.parse::<u64>().ok()? * 1_000_000 + micros.get(..6)?.parse::<u64>().ok()?)
+}
+
+/// `invalid_blocks` for a message past Block Kit's limits (recorded), else `None`.
+fn refuse_message(state: &FakeState, method: &str, body: &Value) -> Option<Response> {
+    let errors = slack_limits::check_message(body);
+    if errors.is_empty() {
+        return None;
+    }
+    state
+        .refusals
+        .lock()
+        .unwrap()
+        .push((method.to_owned(), errors.clone()));
+    Some(
+        axum::Json(json!({
+            "ok": false,
+            "error": "invalid_blocks",
+            "errors": errors.iter().map(|e| e.trim_start_matches("[ERROR] ")).collect::<Vec<_>>(),
+            "response_metadata": { "messages": errors },
+        }))
+        .into_response(),
+    )
+}
+
+/// `invalid_arguments` for a view past its limits (recorded), else `None`.
+fn refuse_view(state: &FakeState, method: &str, view: &Value) -> Option<Response> {
+    let errors = slack_limits::check_view(view);
+    if errors.is_empty() {
+        return None;
+    }
+    state
+        .refusals
+        .lock()
+        .unwrap()
+        .push((method.to_owned(), errors.clone()));
+    Some(
+        axum::Json(json!({
+            "ok": false,
+            "error": "invalid_arguments",
+            "response_metadata": { "messages": errors },
+        }))
+        .into_response(),
+    )
+}
+
+/// conversations.history as documented: newest first; `latest` (default now) and `oldest`
+/// (default 0) bound the range, exclusive unless `inclusive`; `limit` (default 100, at most
+/// 999) per page; `has_more` and `response_metadata.next_cursor` lead to the older rest.
+fn history(state: &FakeState, body: &Value) -> Response {
+    let field = |k: &str| match &body[k] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let channel = field("channel").unwrap_or_default();
+    // Like Slack: history takes a conversation id, not a channel name.
+    if !channel.starts_with(['C', 'D', 'G']) {
+        return slack_error("channel_not_found");
+    }
+    let inclusive = matches!(field("inclusive").as_deref(), Some("true" | "1"));
+    let oldest = field("oldest").map(|t| ts_micros(&t));
+    let latest = field("latest").map(|t| ts_micros(&t));
+    let (Some(oldest), Some(latest)) =
+        (oldest.unwrap_or(Some(0)), latest.unwrap_or(Some(u64::MAX)))
+    else {
+        return slack_error("invalid_ts_oldest");
+    };
+    let limit = match field("limit") {
+        None => 100,
+        Some(l) => match l.parse::<usize>() {
+            Ok(0) => 100,
+            Ok(n) => n.min(999),
+            Err(_) => return slack_error("invalid_limit"),
+        },
+    };
+    // The cursor is opaque to callers; here it is the ts to continue below.
+    let before = match field("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => match c.strip_prefix("next_ts:").and_then(ts_micros) {
+            Some(t) => Some(t),
+            None => return slack_error("invalid_cursor"),
+        },
+    };
+    let mut messages: Vec<Value> = state
+        .messages
+        .lock()
+        .unwrap()
+        .get(&channel)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| {
+            let t = m["ts"].as_str().and_then(ts_micros).unwrap_or(0);
+            let above = if inclusive { t >= oldest } else { t > oldest };
+            let below = if inclusive { t <= latest } else { t < latest };
+            above && below && before.is_none_or(|b| t < b)
+        })
+        .collect();
+    messages.sort_by_key(|m| std::cmp::Reverse(m["ts"].as_str().and_then(ts_micros)));
+    let has_more = messages.len() > limit;
+    messages.truncate(limit);
+    let next_cursor = match (has_more, messages.last()) {
+        (true, Some(last)) => format!("next_ts:{}", last["ts"].as_str().unwrap_or_default()),
+        _ => String::new(),
+    };
+    if field("include_all_metadata").as_deref() != Some("true") {
+        for m in &mut messages {
+            m.as_object_mut().unwrap().remove("metadata");
+        }
+    }
+    ok(json!({
+        "messages": messages,
+        "has_more": has_more,
+        "response_metadata": { "next_cursor": next_cursor },
+    }))
+}
+
 fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> Response {
     if take(&state.throttled, method) {
         return (
@@ -297,14 +479,28 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
         )
             .into_response();
     }
-    // Bot tokens for the Web API; the app-level token only opens Socket Mode.
-    let token_kind = if method == "apps.connections.open" {
-        "Bearer xapp-"
-    } else {
-        "Bearer xoxb-"
-    };
-    if method != "oauth.v2.access" && !auth.is_some_and(|a| a.starts_with(token_kind)) {
-        return slack_error("not_authed");
+    if method != "oauth.v2.access" {
+        // Only a token Slack issued works; the app-level token only opens Socket Mode.
+        let Some(token) = auth
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .filter(|t| !t.is_empty())
+        else {
+            return slack_error("not_authed");
+        };
+        if state.revoked.lock().unwrap().contains(token) {
+            return slack_error("token_revoked");
+        }
+        if !state.tokens.lock().unwrap().contains(token) {
+            return slack_error("invalid_auth");
+        }
+        let kind = if method == "apps.connections.open" {
+            "xapp-"
+        } else {
+            "xoxb-"
+        };
+        if !token.starts_with(kind) {
+            return slack_error("not_allowed_token_type");
+        }
     }
     match method {
         "apps.connections.open" => match state.socket_url.lock().unwrap().clone() {
@@ -318,17 +514,16 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
             }
             // Posting to a user id lands in the app's DM with them; a known channel name
             // posts to that channel, answered with its id.
+            if let Some(refused) = refuse_message(state, method, body) {
+                return refused;
+            }
             let known = state.channels.lock().unwrap().get(&channel).cloned();
             let channel = if channel.starts_with('U') {
                 format!("D{channel}")
             } else {
                 known.unwrap_or(channel)
             };
-            let ts = {
-                let mut ts = state.ts.lock().unwrap();
-                *ts += 1;
-                format!("1700000000.{:06}", *ts)
-            };
+            let ts = next_ts(state);
             let mut message = body.clone();
             message["ts"] = json!(ts);
             state
@@ -343,7 +538,30 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
             }
             ok(json!({ "channel": channel, "ts": ts, "message": message }))
         }
-        "chat.update" => ok(json!({ "channel": body["channel"], "ts": body["ts"] })),
+        "chat.update" => {
+            if let Some(refused) = refuse_message(state, method, body) {
+                return refused;
+            }
+            let channel = body["channel"].as_str().unwrap_or_default();
+            let mut messages = state.messages.lock().unwrap();
+            let Some(message) = messages
+                .get_mut(channel)
+                .and_then(|ms| ms.iter_mut().find(|m| m["ts"] == body["ts"]))
+            else {
+                return slack_error("message_not_found");
+            };
+            // The edit replaces the text and blocks; the ts (and metadata) stay.
+            for key in ["text", "blocks"] {
+                message[key] = body[key].clone();
+            }
+            ok(json!({ "channel": channel, "ts": body["ts"], "text": body["text"] }))
+        }
+        "chat.postEphemeral" => {
+            if let Some(refused) = refuse_message(state, method, body) {
+                return refused;
+            }
+            ok(json!({ "message_ts": next_ts(state) }))
+        }
         "conversations.open" => {
             let users = body["users"].as_str().unwrap_or_default();
             let id = if users.contains(',') {
@@ -353,27 +571,7 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
             };
             ok(json!({ "channel": { "id": id } }))
         }
-        "conversations.history" => {
-            let channel = body["channel"].as_str().unwrap_or_default();
-            // Like Slack: history takes a conversation id, not a channel name.
-            if !channel.starts_with(['C', 'D', 'G']) {
-                return slack_error("channel_not_found");
-            }
-            let mut messages = state
-                .messages
-                .lock()
-                .unwrap()
-                .get(channel)
-                .cloned()
-                .unwrap_or_default();
-            messages.reverse();
-            if body["include_all_metadata"].as_str() != Some("true") {
-                for m in &mut messages {
-                    m.as_object_mut().unwrap().remove("metadata");
-                }
-            }
-            ok(json!({ "messages": messages, "has_more": false }))
-        }
+        "conversations.history" => history(state, body),
         "conversations.list" => {
             let channels: Vec<Value> = state
                 .channels
@@ -384,7 +582,17 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
                 .collect();
             ok(json!({ "channels": channels, "response_metadata": { "next_cursor": "" } }))
         }
-        "views.open" | "views.publish" => ok(json!({ "view": body["view"] })),
+        "views.open" | "views.update" | "views.push" | "views.publish" => {
+            // A view may come as a JSON-encoded string (a form body) or an object.
+            let view = match &body["view"] {
+                Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+                other => other.clone(),
+            };
+            if let Some(refused) = refuse_view(state, method, &view) {
+                return refused;
+            }
+            ok(json!({ "view": view }))
+        }
         "auth.test" => ok(json!({ "team_id": "T1", "user_id": "UBOT" })),
         "users.info" => {
             let user = body["user"].as_str().unwrap_or_default();
@@ -404,6 +612,11 @@ fn answer(state: &FakeState, method: &str, body: &Value, auth: Option<&str>) -> 
             if body["code"].as_str() != Some(GOOD_CODE) {
                 return slack_error("invalid_code");
             }
+            state
+                .tokens
+                .lock()
+                .unwrap()
+                .insert(INSTALLED_TOKEN.to_owned());
             ok(json!({
                 "access_token": INSTALLED_TOKEN,
                 "token_type": "bot",

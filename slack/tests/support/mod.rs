@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fake_slack;
+pub mod slack_limits;
 
 use std::sync::Arc;
 
@@ -120,6 +121,7 @@ impl Rig {
         fake.add_user("UAIKO", "aiko", "ja-JP", false);
         fake.add_user("UBEN", "ben", "en-US", false);
         fake.add_channel(GENERAL, "general");
+        fake.accept_token(BOT_TOKEN);
         let clock = Arc::new(OffsetClock::new());
         let core = Arc::new(Core::new(
             store.clone(),
@@ -183,7 +185,10 @@ impl Rig {
         }
     }
 
+    /// Ends the test: Slack must have refused no message or view for its limits.
     pub async fn finish(self) {
+        let refused = self.fake.refusals();
+        assert!(refused.is_empty(), "Slack refused: {refused:#?}");
         self.server.abort();
         if let Db::Pg(Some(db)) = self.db {
             drop(self.store);
@@ -278,11 +283,20 @@ impl Rig {
             .await
     }
 
-    /// The JSON reply of a slash command answered inline.
+    /// The JSON reply of a slash command answered inline, which Slack shows only if it is
+    /// within Block Kit's limits.
     pub async fn command_json(&self, user: &str, name: &str, command: &str, text: &str) -> Value {
         let answer = self.command(user, name, command, text).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
-        answer.json()
+        let json = answer.json();
+        if json.as_object().is_some_and(|o| !o.is_empty()) {
+            let refused = slack_limits::check_message(&json);
+            assert!(
+                refused.is_empty(),
+                "Slack would refuse {json:#}: {refused:#?}"
+            );
+        }
+        json
     }
 
     /// A block_actions payload for a button pressed in a message.
