@@ -2,7 +2,9 @@
 //! through conversations.open, edits with chat.update. Every post carries message metadata
 //! with the delivery's idempotency key; a retried delivery (the scheduler says so from the
 //! job's attempts in the database, so this survives a restart) looks for that key in the
-//! conversation's recent history first, so a retry does not post twice.
+//! conversation's history first, so a retry does not post twice. It reads everything since the
+//! earliest the first attempt can have been (`RETRY_WINDOW`), page by page, so a busy channel
+//! cannot push the earlier post out of sight.
 //!
 //! Rate limits: chat.postMessage allows about one message a second per channel, so posts to
 //! one channel are spaced a second apart, counted from the previous post's answer.
@@ -26,8 +28,14 @@ use crate::blocks;
 use crate::tokens::Tokens;
 
 pub const METADATA_EVENT: &str = "alumni_delivery";
-/// How far back a retry looks for its own earlier post.
-const HISTORY_LIMIT: &str = "50";
+/// How far back a retry looks for its own earlier post: the scheduler retries a delivery for
+/// at most `GIVE_UP_AFTER` after its first attempt (8 backed-off attempts take far less), plus
+/// a margin for a last Retry-After, a lease left by a crash and clock skew with Slack.
+const RETRY_WINDOW: Duration = Duration::from_secs(26 * 3600);
+/// Messages per conversations.history page (Slack advises no more than 200).
+const HISTORY_PAGE: &str = "200";
+/// Safety bound on history pages read for one retry (10,000 messages); past it, post again.
+const MAX_HISTORY_PAGES: usize = 50;
 /// Safety bound on conversations.list pages (1000 channels each).
 const MAX_LIST_PAGES: usize = 20;
 /// chat.postMessage: about one message a second per channel.
@@ -256,35 +264,60 @@ impl SlackMessenger {
         *entry = (*entry).max(until);
     }
 
-    /// The `channel/ts` of an earlier post carrying `key`, if recent history has one.
+    /// The `channel/ts` of an earlier post carrying `key`, if the history since the earliest
+    /// possible first attempt has one (newest first, following the cursor).
     async fn find_posted(
         &self,
         token: &str,
         channel: &str,
         key: &str,
     ) -> Result<Option<String>, ApiError> {
-        let history = self
-            .api
-            .get(
-                token,
-                "conversations.history",
-                &[
-                    ("channel", channel),
-                    ("limit", HISTORY_LIMIT),
-                    ("include_all_metadata", "true"),
-                ],
-            )
-            .await?;
-        Ok(history["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|m| {
-                m["metadata"]["event_type"] == METADATA_EVENT
-                    && m["metadata"]["event_payload"]["key"] == key
-            })
-            .and_then(|m| m["ts"].as_str())
-            .map(|ts| format!("{channel}/{ts}")))
+        let oldest = std::time::SystemTime::now()
+            .checked_sub(RETRY_WINDOW)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs())
+            .to_string();
+        let mut cursor = String::new();
+        for _ in 0..MAX_HISTORY_PAGES {
+            let mut params = vec![
+                ("channel", channel),
+                ("oldest", oldest.as_str()),
+                ("limit", HISTORY_PAGE),
+                ("include_all_metadata", "true"),
+            ];
+            if !cursor.is_empty() {
+                params.push(("cursor", cursor.as_str()));
+            }
+            let page = self
+                .api
+                .get(token, "conversations.history", &params)
+                .await?;
+            let found = page["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|m| {
+                    m["metadata"]["event_type"] == METADATA_EVENT
+                        && m["metadata"]["event_payload"]["key"] == key
+                })
+                .and_then(|m| m["ts"].as_str());
+            if let Some(ts) = found {
+                return Ok(Some(format!("{channel}/{ts}")));
+            }
+            cursor = page["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if cursor.is_empty() {
+                return Ok(None);
+            }
+        }
+        tracing::warn!(
+            channel,
+            key,
+            "history too long to read back in full; posting again may duplicate"
+        );
+        Ok(None)
     }
 
     async fn post(&self, token: &str, delivery: &Delivery) -> Result<String, ApiError> {

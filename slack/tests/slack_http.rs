@@ -509,6 +509,71 @@ async fn a_post_whose_response_was_lost_is_not_posted_twice() {
     rig.finish().await;
 }
 
+/// A busy channel: the announcement was posted but its answer lost, and 250 messages came after
+/// it before the retry (after a restart, nothing in memory). The retry must still find it.
+#[tokio::test]
+async fn a_lost_post_in_a_busy_channel_is_not_posted_twice() {
+    let mut rig = Rig::sqlite("lost_in_busy_channel").await;
+    let at = (Utc::now() + TimeDelta::days(3))
+        .with_timezone(&chrono_tz::Asia::Tokyo)
+        .format("%Y-%m-%d 19:00")
+        .to_string();
+    rig.command_json(
+        ADMIN,
+        "admin",
+        "/event",
+        &format!("create title:\"Busy night\" at:\"{at}\""),
+    )
+    .await;
+    rig.fake.lose_responses("chat.postMessage", 1);
+    let first = rig.deliver_due().await;
+    assert_eq!(first.retried, 1, "{first:?}");
+    for i in 0..250 {
+        rig.fake
+            .add_message(GENERAL, "UBEN", &format!("chatter {i}"));
+    }
+
+    rig.restart_delivery();
+    rig.clock.advance(TimeDelta::hours(1));
+    let second = rig.deliver_due().await;
+    assert_eq!(second.delivered, 1, "{second:?}");
+    let copies: Vec<Value> = rig
+        .fake
+        .messages(GENERAL)
+        .into_iter()
+        .filter(|m| all_text(m).contains("Busy night"))
+        .collect();
+    assert_eq!(copies.len(), 1, "posted twice: {copies:#?}");
+    // Read back page by page from a bounded start, not just the latest messages.
+    let history = rig.fake.calls_to("conversations.history");
+    assert_eq!(history.len(), 2, "{history:#?}");
+    assert!(history.iter().all(|c| c.body["oldest"].is_string()));
+    rig.finish().await;
+}
+
+/// A workspace whose token Slack no longer accepts (rotated, or the uninstall event was
+/// missed): its deliveries fail with Slack's reason, nothing is posted, and the bot goes on
+/// serving: a command still answers and the next delivery is tried.
+#[tokio::test]
+async fn a_token_slack_no_longer_accepts_fails_the_delivery_and_posts_nothing() {
+    let rig = Rig::sqlite("revoked_token").await;
+    rig.fake.revoke_token(support::BOT_TOKEN);
+    let joined = join(&rig, "UBEN", "ben", "Ben Brown").await;
+    assert!(all_text(&joined).contains("Ben Brown"), "{joined:#}");
+    let stats = rig.deliver_due().await;
+    assert_eq!((stats.delivered, stats.failed), (0, 1), "{stats:?}");
+    assert!(rig.fake.messages(&format!("D{ADMIN}")).is_empty());
+    // Refused by Slack (token_revoked), not given up for want of a token: it was tried.
+    let tried = rig.fake.calls_to("conversations.open");
+    assert_eq!(tried.len(), 1, "{tried:#?}");
+
+    // The admin still gets an answer; nothing is posted with the bad token.
+    let pending = rig.command_json(ADMIN, "admin", "/alumni", "pending").await;
+    assert!(all_text(&pending).contains("Ben Brown"), "{pending:#}");
+    assert!(rig.fake.messages(&format!("D{ADMIN}")).is_empty());
+    rig.finish().await;
+}
+
 #[tokio::test]
 async fn decline_button_opens_a_modal_and_its_submission_runs_the_form_command() {
     let rig = Rig::sqlite("modal").await;
