@@ -28,6 +28,8 @@ use crate::{import, modal};
 /// Slack wants an answer within 3 s; past this the command is acknowledged and finished later
 /// through `response_url`.
 pub const INLINE_BUDGET: Duration = Duration::from_millis(2000);
+/// Blocks for each of the Home tab's three parts: (100 - 2 dividers) / 3.
+const HOME_BLOCKS_EACH: usize = 32;
 /// Upcoming events given RSVP buttons in App Home.
 const HOME_EVENTS: usize = 5;
 /// Most people whose `users.info` is kept (a few hundred bytes each).
@@ -550,10 +552,10 @@ impl SlackApp {
             if !home.is_empty() {
                 home.push(json!({ "type": "divider" }));
             }
-            home.extend(blocks::blocks(&reply));
+            // A Home tab takes 100 blocks: a third each (beside two dividers), packed
+            // densely rather than cut off at the end.
+            home.extend(blocks::blocks_within(&reply, HOME_BLOCKS_EACH));
         }
-        // Home tabs take up to 100 blocks.
-        home.truncate(100);
         let body = json!({ "user_id": user, "view": { "type": "home", "blocks": home } });
         if let Err(e) = self.api.post(&token, "views.publish", &body).await {
             tracing::warn!(error = %e, "views.publish failed");

@@ -7,19 +7,30 @@ use serde_json::{Value, json};
 
 use crate::blocks;
 
+/// Modal title, submit and close: 24 characters (a Japanese character counts one).
 const MAX_TITLE: usize = 24;
+const MAX_SECTION: usize = 3000;
+const MAX_LABEL: usize = 2000;
+const MAX_VIEW_BLOCKS: usize = 100;
 
 pub fn view(form: &Form, reply: &Reply) -> Value {
     let mut view_blocks = Vec::new();
-    if !reply.text.trim().is_empty() {
-        view_blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": blocks::mrkdwn(&reply.text) } }));
+    // The intro goes on over several sections (3,000 characters each), within the modal's 100
+    // blocks beside the inputs.
+    let room = MAX_VIEW_BLOCKS.saturating_sub(form.fields.len()).max(1);
+    for piece in blocks::split(&blocks::mrkdwn(&reply.text), MAX_SECTION)
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .take(room)
+    {
+        view_blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": piece } }));
     }
     for f in &form.fields {
         view_blocks.push(json!({
             "type": "input",
             "block_id": f.key,
             "optional": !f.required,
-            "label": { "type": "plain_text", "text": cut(&f.label, 2000) },
+            "label": { "type": "plain_text", "text": cut(&f.label, MAX_LABEL) },
             "element": { "type": "plain_text_input", "action_id": f.key, "multiline": f.long },
         }));
     }
@@ -238,6 +249,26 @@ mod tests {
         assert!(join.fields[0].required);
         let set = profile_form("/alumni profile set", Locale::En);
         assert!(set.fields.iter().all(|f| !f.required));
+    }
+
+    #[test]
+    fn a_long_intro_goes_on_over_sections_and_the_title_fits() {
+        let intro = "長い説明です。".repeat(1000);
+        let mut f = form();
+        f.title = "とても長いタイトルのイベント作成フォームです".repeat(2);
+        let v = view(&f, &Reply::text(Locale::Ja, intro.clone()));
+        let sections: Vec<&str> = v["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|b| b["text"]["text"].as_str())
+            .collect();
+        assert!(sections.len() >= 3, "{}", sections.len());
+        assert!(sections.iter().all(|s| s.chars().count() <= MAX_SECTION));
+        assert_eq!(sections.concat(), intro);
+        let title = v["title"]["text"].as_str().unwrap();
+        assert_eq!(title.chars().count(), MAX_TITLE);
+        assert!(title.ends_with('…'));
     }
 
     #[test]
