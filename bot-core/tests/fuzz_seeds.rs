@@ -14,11 +14,7 @@ mod grammar;
 mod replay;
 
 use bot_core::action::Action;
-use bot_core::command::admin::Admin;
-use bot_core::command::event::Event;
-use bot_core::command::job::Job;
-use bot_core::command::social::{Coffee, Intro};
-use bot_core::command::{self, Alumni, Command, spec};
+use bot_core::command::{self, Command, spec};
 use replay::{Rng, mutants, run, seeds};
 
 fn replay(target: &str, check: fn(&[u8]), count: usize) {
@@ -53,86 +49,9 @@ fn expected(name: &str) -> Option<&str> {
     (!name.starts_with("bad_")).then(|| name.split('.').next().unwrap_or(name))
 }
 
-/// `command_sub` in the spec's names (`alumni_profile-set`). Exhaustive: a new variant does
-/// not compile until it is named, and then needs a seed.
+/// `command_sub` in the spec's names (`alumni_profile-set`).
 fn spec_name(c: &Command) -> String {
-    let (command, sub) = match c {
-        Command::Alumni(a) => (
-            "alumni",
-            match a {
-                Alumni::Join(_) => "join",
-                Alumni::Pending => "pending",
-                Alumni::Approve(_) => "approve",
-                Alumni::Reject { .. } => "reject",
-                Alumni::Profile(_) => "profile",
-                Alumni::ProfileSet(_) => "profile-set",
-                Alumni::ProfileHide(_) => "profile-hide",
-                Alumni::ProfileShow(_) => "profile-show",
-                Alumni::Search { .. } => "search",
-                Alumni::Role { .. } => "role",
-                Alumni::Leave { .. } => "leave",
-                Alumni::Help(_) => "help",
-                Alumni::Setup(_) => "setup",
-                Alumni::Block(_) => "block",
-                Alumni::Unblock(_) => "unblock",
-                Alumni::MyData => "mydata",
-                Alumni::Agree => "agree",
-                Alumni::Notify(_) => "notify",
-            },
-        ),
-        Command::Event(e) => (
-            "event",
-            match e {
-                Event::Create(_) | Event::CreateForm => "create",
-                Event::List => "list",
-                Event::Show(_) => "show",
-                Event::Edit(..) => "edit",
-                Event::Cancel { .. } => "cancel",
-                Event::Rsvp { .. } => "rsvp",
-                Event::Attendees(_) => "attendees",
-                Event::Ics(_) => "ics",
-            },
-        ),
-        Command::Intro(i) => (
-            "intro",
-            match i {
-                Intro::Request { .. } => "request",
-                Intro::List => "list",
-            },
-        ),
-        Command::Coffee(c) => (
-            "coffee",
-            match c {
-                Coffee::Join => "join",
-                Coffee::Leave => "leave",
-                Coffee::Pause(_) => "pause",
-                Coffee::Status => "status",
-                Coffee::Setup(_) => "setup",
-            },
-        ),
-        Command::Admin(a) => (
-            "admin",
-            match a {
-                Admin::Purpose(_) => "purpose",
-                Admin::Audit { .. } => "audit",
-                Admin::Import { .. } => "import",
-                Admin::Export => "export",
-                Admin::SegmentSave { .. } => "segment-save",
-                Admin::SegmentList => "segment-list",
-                Admin::Stats => "stats",
-                Admin::Broadcast { .. } => "broadcast",
-            },
-        ),
-        Command::Job(j) => (
-            "job",
-            match j {
-                Job::Post(_) => "post",
-                Job::List => "list",
-                Job::Show(_) => "show",
-                Job::Close(_) => "close",
-            },
-        ),
-    };
+    let (command, sub) = c.spec_name();
     format!("{command}_{sub}")
 }
 

@@ -13,9 +13,7 @@
 
 use bot_core::action::Action;
 use bot_core::command::admin::Admin;
-use bot_core::command::event::{Event, RsvpChoice};
-use bot_core::command::job::Job;
-use bot_core::command::social::{Coffee, Intro};
+use bot_core::command::event::RsvpChoice;
 use bot_core::command::spec::{self, Key, Kind, Sub};
 use bot_core::command::{self, Alumni, Command};
 use bot_core::i18n::{self, Locale};
@@ -83,88 +81,6 @@ fn typed() -> impl Strategy<Value = String> {
         prop::collection::vec(symbol, 0..12),
     )
         .prop_map(|(h, parts)| format!("{h} {}", parts.concat()))
-}
-
-/// `(command, subcommand)` of the spec that a parsed command is. Exhaustive: a new variant
-/// does not compile until it says which subcommand it is.
-fn spec_name(c: &Command) -> (&'static str, &'static str) {
-    match c {
-        Command::Alumni(a) => (
-            "alumni",
-            match a {
-                Alumni::Join(_) => "join",
-                Alumni::Pending => "pending",
-                Alumni::Approve(_) => "approve",
-                Alumni::Reject { .. } => "reject",
-                Alumni::Profile(_) => "profile",
-                Alumni::ProfileSet(_) => "profile-set",
-                Alumni::ProfileHide(_) => "profile-hide",
-                Alumni::ProfileShow(_) => "profile-show",
-                Alumni::Search { .. } => "search",
-                Alumni::Role { .. } => "role",
-                Alumni::Leave { .. } => "leave",
-                Alumni::Help(_) => "help",
-                Alumni::Setup(_) => "setup",
-                Alumni::Block(_) => "block",
-                Alumni::Unblock(_) => "unblock",
-                Alumni::MyData => "mydata",
-                Alumni::Agree => "agree",
-                Alumni::Notify(_) => "notify",
-            },
-        ),
-        Command::Event(e) => (
-            "event",
-            match e {
-                Event::Create(_) | Event::CreateForm => "create",
-                Event::List => "list",
-                Event::Show(_) => "show",
-                Event::Edit(..) => "edit",
-                Event::Cancel { .. } => "cancel",
-                Event::Rsvp { .. } => "rsvp",
-                Event::Attendees(_) => "attendees",
-                Event::Ics(_) => "ics",
-            },
-        ),
-        Command::Intro(i) => (
-            "intro",
-            match i {
-                Intro::Request { .. } => "request",
-                Intro::List => "list",
-            },
-        ),
-        Command::Coffee(c) => (
-            "coffee",
-            match c {
-                Coffee::Join => "join",
-                Coffee::Leave => "leave",
-                Coffee::Pause(_) => "pause",
-                Coffee::Status => "status",
-                Coffee::Setup(_) => "setup",
-            },
-        ),
-        Command::Admin(a) => (
-            "admin",
-            match a {
-                Admin::Purpose(_) => "purpose",
-                Admin::Audit { .. } => "audit",
-                Admin::Import { .. } => "import",
-                Admin::Export => "export",
-                Admin::SegmentSave { .. } => "segment-save",
-                Admin::SegmentList => "segment-list",
-                Admin::Stats => "stats",
-                Admin::Broadcast { .. } => "broadcast",
-            },
-        ),
-        Command::Job(j) => (
-            "job",
-            match j {
-                Job::Post(_) => "post",
-                Job::List => "list",
-                Job::Show(_) => "show",
-                Job::Close(_) => "close",
-            },
-        ),
-    }
 }
 
 /// Printable text that is not only spaces, quoted.
@@ -403,7 +319,7 @@ fn every_subcommand_of_the_spec_with_valid_values_is_read_as_itself() {
                 return Err(TestCaseError::fail(format!("{line:?} refused: {parsed:?}")));
             };
             prop_assert_eq!(
-                spec_name(&c),
+                c.spec_name(),
                 (command, sub.name),
                 "{:?} read as {:?}",
                 line,

@@ -141,6 +141,94 @@ pub fn parse_slash(command: &str, text: &str) -> Result<Command, UserError> {
     }
 }
 
+impl Command {
+    /// `(command, subcommand)` of the spec that a parsed command is. Exhaustive: a new variant
+    /// does not compile until it says which subcommand it is.
+    pub fn spec_name(&self) -> (&'static str, &'static str) {
+        use admin::Admin;
+        use event::Event;
+        use job::Job;
+        use social::{Coffee, Intro};
+        match self {
+            Command::Alumni(a) => (
+                "alumni",
+                match a {
+                    Alumni::Join(_) => "join",
+                    Alumni::Pending => "pending",
+                    Alumni::Approve(_) => "approve",
+                    Alumni::Reject { .. } => "reject",
+                    Alumni::Profile(_) => "profile",
+                    Alumni::ProfileSet(_) => "profile-set",
+                    Alumni::ProfileHide(_) => "profile-hide",
+                    Alumni::ProfileShow(_) => "profile-show",
+                    Alumni::Search { .. } => "search",
+                    Alumni::Role { .. } => "role",
+                    Alumni::Leave { .. } => "leave",
+                    Alumni::Help(_) => "help",
+                    Alumni::Setup(_) => "setup",
+                    Alumni::Block(_) => "block",
+                    Alumni::Unblock(_) => "unblock",
+                    Alumni::MyData => "mydata",
+                    Alumni::Agree => "agree",
+                    Alumni::Notify(_) => "notify",
+                },
+            ),
+            Command::Event(e) => (
+                "event",
+                match e {
+                    Event::Create(_) | Event::CreateForm => "create",
+                    Event::List => "list",
+                    Event::Show(_) => "show",
+                    Event::Edit(..) => "edit",
+                    Event::Cancel { .. } => "cancel",
+                    Event::Rsvp { .. } => "rsvp",
+                    Event::Attendees(_) => "attendees",
+                    Event::Ics(_) => "ics",
+                },
+            ),
+            Command::Intro(i) => (
+                "intro",
+                match i {
+                    Intro::Request { .. } => "request",
+                    Intro::List => "list",
+                },
+            ),
+            Command::Coffee(c) => (
+                "coffee",
+                match c {
+                    Coffee::Join => "join",
+                    Coffee::Leave => "leave",
+                    Coffee::Pause(_) => "pause",
+                    Coffee::Status => "status",
+                    Coffee::Setup(_) => "setup",
+                },
+            ),
+            Command::Admin(a) => (
+                "admin",
+                match a {
+                    Admin::Purpose(_) => "purpose",
+                    Admin::Audit { .. } => "audit",
+                    Admin::Import { .. } => "import",
+                    Admin::Export => "export",
+                    Admin::SegmentSave { .. } => "segment-save",
+                    Admin::SegmentList => "segment-list",
+                    Admin::Stats => "stats",
+                    Admin::Broadcast { .. } => "broadcast",
+                },
+            ),
+            Command::Job(j) => (
+                "job",
+                match j {
+                    Job::Post(_) => "post",
+                    Job::List => "list",
+                    Job::Show(_) => "show",
+                    Job::Close(_) => "close",
+                },
+            ),
+        }
+    }
+}
+
 impl ProfilePatch {
     /// Write the patch onto a profile.
     pub fn apply(&self, profile: &mut crate::domain::Profile) {

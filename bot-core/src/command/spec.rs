@@ -865,9 +865,11 @@ mod tests {
                     }
                     line.push_str(&v);
                 }
-                // Only "nothing to change" may refuse a line with every required key.
-                if let Err(e) = super::super::parse(&line) {
-                    assert_eq!(e.key, "error.nothing_to_set", "{line}: {e:?}");
+                // Only "nothing to change" may refuse a line with every required key, and a
+                // line is read as the very subcommand it was written for.
+                match super::super::parse(&line) {
+                    Ok(parsed) => assert_eq!(parsed.spec_name(), (c.name, s.name), "{line}"),
+                    Err(e) => assert_eq!(e.key, "error.nothing_to_set", "{line}: {e:?}"),
                 }
                 // Each optional key alone is accepted as a key of this subcommand.
                 for k in s.keys.iter().filter(|k| !k.required && !k.positional) {
