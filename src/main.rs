@@ -40,6 +40,11 @@ enum Cmd {
         /// Who types first (default: the first of ALUMNI_ADMINS, else "guest").
         #[arg(long = "as")]
         user: Option<String>,
+        /// Start the shell's clock at this instant instead of now, e.g. 2026-12-01T10:00+09:00
+        /// (ISO 8601; without an offset, in the community's time zone). It runs on from there
+        /// and `:clock` moves it, so a script runs on the dates it was written for.
+        #[arg(long, value_name = "TIME")]
+        clock: Option<String>,
     },
     /// Only run the database migrations, then exit.
     Migrate,
@@ -132,7 +137,7 @@ async fn main() -> Result<()> {
             println!("migrated {}", config::redact_url(&config.database_url));
             Ok(())
         }
-        Cmd::Shell { user } => run_shell(&config, user).await,
+        Cmd::Shell { user, clock } => run_shell(&config, user, clock.as_deref()).await,
         Cmd::SlackManifest { .. } => unreachable!("answered before the configuration"),
         Cmd::RotateSecretKey => rotate_secret_key(&config).await,
         Cmd::Deliver {
@@ -165,7 +170,7 @@ async fn main() -> Result<()> {
         Cmd::Run => {
             let (discord, slack) = (config.discord()?, config.slack()?);
             if discord.is_none() && slack.is_none() {
-                return run_shell(&config, None).await;
+                return run_shell(&config, None, None).await;
             }
             serve::run(&config, discord, slack).await
         }
@@ -188,17 +193,27 @@ fn core(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Core {
     )
 }
 
-async fn run_shell(config: &Config, user: Option<String>) -> Result<()> {
+async fn run_shell(config: &Config, user: Option<String>, start: Option<&str>) -> Result<()> {
+    let tz = config.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
+    // Read before anything is opened: a mistyped start changes nothing.
+    let start = start
+        .map(|text| {
+            shell::parse_time(text, tz).with_context(|| {
+                format!("--clock {text:?} is not a time: use e.g. 2026-12-01T10:00+09:00")
+            })
+        })
+        .transpose()?;
     let store = db::open_serving(&config.database_url).await?;
     let clock = Arc::new(OffsetClock::new());
     let core = Arc::new(core(config, store, clock.clone()));
     let user = user
         .or_else(|| config.admins.first().cloned())
         .unwrap_or_else(|| "guest".to_owned());
-    let tz = config.timezone.parse().unwrap_or(chrono_tz::Asia::Tokyo);
-    shell::Shell::new(core, clock, user, config.shell_locale, tz)
-        .run()
-        .await
+    let shell = shell::Shell::new(core, clock, user, config.shell_locale, tz);
+    match start {
+        Some(at) => shell.starting_at(at).run().await,
+        None => shell.run().await,
+    }
 }
 
 async fn run_roster(config: &Config, action: RosterCmd, platform: &str, space: &str) -> Result<()> {

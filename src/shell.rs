@@ -3,7 +3,10 @@
 //! `:as NAME [ja|en]` switches who is typing, `:click ACTION_ID` presses a button, a form is
 //! answered with `key:value` on the next line, `:clock +2h` moves time. Deliveries (DMs and
 //! channel posts) print as `>> to @NAME` / `>> to #CHANNEL` blocks, each once. With a script on
-//! stdin it runs to EOF and exits 0; only a crash exits non-zero.
+//! stdin it runs to EOF and exits 0; only a crash exits non-zero. A shell line the shell itself
+//! cannot do (a clock moved backwards, an unknown `:` command) prints `(shell error: …)`, so a
+//! transcript runner can tell it apart from the bot's own answers. `shell --clock TIME` starts
+//! the clock at TIME instead of now, so a script runs on the dates it was written for.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{IsTerminal, Write};
@@ -97,6 +100,13 @@ pub struct Shell {
     default_locale: Option<Locale>,
     /// The timezone `:clock` reads local times in.
     timezone: chrono_tz::Tz,
+    /// Started with `--clock`: say where the clock stands before the first line.
+    started_at: bool,
+}
+
+/// The shell's own refusals, marked so that a transcript runner can fail on them.
+fn shell_error(message: impl std::fmt::Display) {
+    println!("(shell error: {message})");
 }
 
 impl Shell {
@@ -118,7 +128,26 @@ impl Shell {
             locales: HashMap::new(),
             default_locale,
             timezone,
+            started_at: false,
         }
+    }
+
+    /// Start the clock at `at` (`shell --clock`), in the past too: before the first line nothing
+    /// has been delivered on the real time yet, so setting it back loses nothing.
+    pub fn starting_at(mut self, at: DateTime<Utc>) -> Shell {
+        self.clock.advance(at - self.clock.now());
+        self.started_at = true;
+        self
+    }
+
+    fn print_clock(&self) {
+        println!(
+            "(clock: {})",
+            self.clock
+                .now()
+                .with_timezone(&self.timezone)
+                .format("%Y-%m-%d %H:%M %Z")
+        );
     }
 
     fn actor(&self) -> Actor {
@@ -144,6 +173,9 @@ impl Shell {
             println!(
                 "alumni-bot shell — /alumni help for commands, :help for shell commands, :quit to leave."
             );
+        }
+        if self.started_at {
+            self.print_clock();
         }
         if let Err(e) = self.core.bootstrap(Platform::Shell, SPACE).await {
             tracing::warn!(error = %e, "could not set up the bootstrap admins");
@@ -225,14 +257,14 @@ impl Shell {
                     self.locales.insert(self.user.clone(), l);
                     println!("({} now uses {l})", self.user);
                 } else {
-                    println!("(usage: :locale ja|en)");
+                    shell_error("usage: :locale ja|en");
                 }
                 Meta::Done
             }
             "click" => match words.next() {
                 Some(id) => Meta::Reply(Box::new(self.core.handle_action(&self.actor(), id).await)),
                 None => {
-                    println!("(usage: :click ACTION_ID)");
+                    shell_error("usage: :click ACTION_ID");
                     Meta::Done
                 }
             },
@@ -242,14 +274,8 @@ impl Shell {
                 // The background runner sleeps on real time: wake it to look again.
                 self.core.jobs_written().notify_one();
                 match moved {
-                    Ok(()) => println!(
-                        "(clock: {})",
-                        self.clock
-                            .now()
-                            .with_timezone(&self.timezone)
-                            .format("%Y-%m-%d %H:%M %Z")
-                    ),
-                    Err(e) => println!("({e})"),
+                    Ok(()) => self.print_clock(),
+                    Err(e) => shell_error(e),
                 }
                 Meta::Done
             }
@@ -261,7 +287,7 @@ impl Shell {
                 Meta::Done
             }
             other => {
-                println!("(unknown shell command :{other}; try :help)");
+                shell_error(format_args!("unknown shell command :{other}; try :help"));
                 Meta::Done
             }
         }
@@ -289,8 +315,14 @@ impl Shell {
         }
         let at = parse_time(arg, self.timezone)
             .ok_or_else(|| format!("bad time {arg:?}: use 2026-12-18T18:00"))?;
-        if at < self.clock.now() {
-            return Err("the clock only moves forward".to_owned());
+        let now = self.clock.now();
+        if at < now {
+            return Err(format!(
+                "the clock only moves forward: it is {} (start with `shell --clock TIME` for an \
+                 earlier date)",
+                now.with_timezone(&self.timezone)
+                    .format("%Y-%m-%d %H:%M %Z")
+            ));
         }
         self.clock.jump_to(at);
         Ok(())
@@ -316,7 +348,7 @@ enum Meta {
 }
 
 /// ISO 8601 with an offset, or a local time in `tz`.
-fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+pub fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }

@@ -16,11 +16,8 @@ fn env(db: &str) -> [(&'static str, String); 3] {
     ]
 }
 
-fn run(db: &str) -> String {
-    let env = env(db);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    support::check_transcript(&env, TRANSCRIPT)
-}
+/// Where the `.ics` test's shell clock starts: a fixed instant, whatever today is.
+const START: &str = "2026-12-01T10:00+09:00";
 
 /// Each reminder block printed (a `>> to` line and its message), counted by recipient.
 fn reminder_count(output: &str, to: &str, needle: &str) -> usize {
@@ -31,10 +28,12 @@ fn reminder_count(output: &str, to: &str, needle: &str) -> usize {
         .count()
 }
 
-#[test]
-fn events_transcript_on_sqlite() {
-    let db = TempSqlite::new("events");
-    let out = run(&db.url());
+/// The transcript on the database at `db`, then what no single step can show: each reminder
+/// of event #1 arrived exactly once per recipient.
+fn events_transcript(db: &str) {
+    let env = env(db);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = support::check_transcript(&env, TRANSCRIPT);
     // Exactly once each: two reminders of event #1 to the channel, alice, bob, carol.
     for who in ["#general", "@alice"] {
         assert_eq!(
@@ -53,12 +52,18 @@ fn events_transcript_on_sqlite() {
     assert_eq!(reminder_count(&out, "@dave", "年末交流会"), 0, "{out}");
 }
 
+#[test]
+fn events_transcript_on_sqlite() {
+    let db = TempSqlite::new("events");
+    events_transcript(&db.url());
+}
+
 #[tokio::test]
 async fn events_transcript_on_postgres() {
     let Some(db) = TempPostgres::create("events").await else {
         return;
     };
-    run(&db.url);
+    events_transcript(&db.url);
     db.drop_db().await;
 }
 
@@ -71,10 +76,10 @@ fn ics_parses_back_with_its_rrule() {
         ("ALUMNI_ADMINS", "hr"),
         ("ALUMNI_LOCALE", "en"),
     ];
-    let out = support::run_shell(
+    let out = support::run_shell_with(
+        &["--clock", START],
         &env,
-        ":clock 2026-12-01T10:00\n\
-         /event create title:\"Alumni, 交流会; 2026\" at:\"2026-12-18 19:00\" duration:90m where:\"Shibuya, Tokyo\" repeat:\"RRULE:FREQ=WEEKLY;BYDAY=FR;COUNT=4\"\n\
+        "/event create title:\"Alumni, 交流会; 2026\" at:\"2026-12-18 19:00\" duration:90m where:\"Shibuya, Tokyo\" repeat:\"RRULE:FREQ=WEEKLY;BYDAY=FR;COUNT=4\"\n\
          /event ics 1\n",
     );
     let start = out.find("BEGIN:VCALENDAR").expect("ics in output");
@@ -100,4 +105,18 @@ fn ics_parses_back_with_its_rrule() {
         Some("FREQ=WEEKLY;BYDAY=FR;COUNT=4")
     );
     assert!(e.get_uid().is_some_and(|u| u.contains("@alumni-bot")));
+}
+
+/// A line the shell refuses fails the run: a script once set the clock to a date that had
+/// passed, was told "(the clock only moves forward)", and went on to pass on the real date.
+#[test]
+#[should_panic(expected = "the clock only moves forward: it is 2026-12-01 10:")]
+fn a_clock_moved_backwards_fails_the_run() {
+    let db = TempSqlite::new("clock-back");
+    let url = db.url();
+    support::run_shell_with(
+        &["--clock", START],
+        &[("DATABASE_URL", url.as_str()), ("ALUMNI_LOCALE", "en")],
+        ":clock 2026-11-30T10:00\n/alumni help\n",
+    );
 }

@@ -117,7 +117,9 @@ fn social_transcript_on_sqlite() {
         ("ALUMNI_ADMINS", "hr"),
         ("ALUMNI_LOCALE", "en"),
     ];
-    let again = support::run_shell(
+    // Back a few minutes after the transcript's last step (2027-01-04 10:00), on fixed dates.
+    let again = support::run_shell_with(
+        &["--clock", "2027-01-04T10:05+09:00"],
         &env,
         &format!(":as alice\n:click {button}\n:as hr\n/coffee status\n"),
     );
@@ -137,7 +139,8 @@ fn a_profile_nudge_arrives_every_half_year() {
         ("ALUMNI_ADMINS", "hr"),
         ("ALUMNI_LOCALE", "en"),
     ];
-    let out = support::run_shell(
+    let out = support::run_shell_with(
+        &["--clock", "2026-12-01T10:00+09:00"],
         &env,
         ":as alice\n/alumni join name:\"Alice Abe\" company:ACME\n:as hr\n/alumni approve @alice\n\
          :clock +181d\n:clock +2d\n",

@@ -12,11 +12,17 @@ struct Step {
     reject: Vec<String>,
 }
 
-fn parse(transcript: &str) -> Vec<Step> {
+/// A transcript's steps, and the shell's arguments from its `$ alumni-bot shell …` line (which
+/// must come before the first command).
+fn parse(transcript: &str) -> (Vec<String>, Vec<Step>) {
     let big_bio = "あ".repeat(10_000);
+    let mut args = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
     for line in transcript.lines() {
-        if let Some(text) = line.strip_prefix("?! ") {
+        if let Some(rest) = line.strip_prefix("$ alumni-bot shell") {
+            assert!(steps.is_empty(), "`$ alumni-bot shell` after a command");
+            args = rest.split_whitespace().map(str::to_owned).collect();
+        } else if let Some(text) = line.strip_prefix("?! ") {
             steps
                 .last_mut()
                 .expect("expectation before any command")
@@ -36,13 +42,20 @@ fn parse(transcript: &str) -> Vec<Step> {
             });
         }
     }
-    steps
+    (args, steps)
 }
 
-/// Run `alumni-bot shell` with `env`, feed it `input`, return stdout. Panics on a non-zero exit.
+/// Run `alumni-bot shell` with `env`, feed it `input`, return stdout. Panics on a non-zero exit
+/// and on any line the shell refused (`(shell error: …)`).
 pub fn run_shell(env: &[(&str, &str)], input: &str) -> String {
+    run_shell_with(&[], env, input)
+}
+
+/// [`run_shell`] with arguments after `shell`, e.g. `["--clock", "2026-12-01T10:00+09:00"]`.
+pub fn run_shell_with(args: &[&str], env: &[(&str, &str)], input: &str) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_alumni-bot"));
     cmd.arg("shell")
+        .args(args)
         .env_remove("DISCORD_TOKEN")
         .env_remove("SLACK_SIGNING_SECRET")
         .env_remove("SLACK_APP_TOKEN")
@@ -73,15 +86,40 @@ pub fn run_shell(env: &[(&str, &str)], input: &str) -> String {
         out.status
     );
     assert!(!stderr.contains("ERROR"), "errors were logged:\n{stderr}");
+    let refused = shell_errors(&stdout);
+    assert!(
+        refused.is_empty(),
+        "the shell refused a line (a script must not depend on today's date or a typo):\n{}\n\
+         whole output:\n{stdout}",
+        refused.join("\n")
+    );
     stdout
+}
+
+/// Each `(shell error: …)` the shell printed, with the line it answered.
+fn shell_errors(stdout: &str) -> Vec<String> {
+    let mut last_echo = "(before the first line)";
+    let mut errors = Vec::new();
+    for line in stdout.lines() {
+        if line.starts_with("(shell error:") {
+            errors.push(format!("{last_echo}\n  {line}"));
+        } else if line
+            .split_once("> ")
+            .is_some_and(|(user, _)| !user.is_empty() && !user.contains(char::is_whitespace))
+        {
+            last_echo = line;
+        }
+    }
+    errors
 }
 
 /// Run a transcript (see tests/transcripts/) and check every expectation against the output
 /// of its own command. Returns the whole output.
 pub fn check_transcript(env: &[(&str, &str)], transcript: &str) -> String {
-    let steps = parse(transcript);
+    let (args, steps) = parse(transcript);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let input: String = steps.iter().map(|s| format!("{}\n", s.input)).collect();
-    let output = run_shell(env, &input);
+    let output = run_shell_with(&args, env, &input);
     // The shell echoes each line as `user> line`: cut the output at those echoes.
     let mut rest = output.as_str();
     let mut failures = Vec::new();
