@@ -678,10 +678,19 @@ fn import_request(line: &str) -> Option<bool> {
 pub fn command_line(cmd: &SlashCommand) -> Option<String> {
     let name = cmd.command.strip_prefix('/')?;
     bot_core::command::spec::command(name).map(|_| {
-        format!("{} {}", cmd.command, cmd.text.trim())
+        format!("{} {}", cmd.command, unescape(cmd.text.trim()))
             .trim()
             .to_owned()
     })
+}
+
+/// Slack sends `&`, `<` and `>` typed in a command as `&amp;`, `&lt;` and `&gt;` (its own
+/// mentions, `<@U…|name>`, arrive unescaped): the grammar reads what was typed, so "R&D"
+/// stays "R&D".
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -818,6 +827,24 @@ mod tests {
             admin: false,
             at: std::time::Instant::now() - age,
         }
+    }
+
+    #[test]
+    fn typed_ampersands_and_brackets_are_read_as_typed() {
+        let cmd = SlashCommand {
+            team_id: "T1".into(),
+            user_id: "U1".into(),
+            user_name: "ann".into(),
+            command: "/alumni".into(),
+            text: "profile set company:\"R&amp;D &lt;Tokyo&gt;\" title:&amp;amp;".into(),
+            response_url: String::new(),
+            trigger_id: String::new(),
+            channel_id: String::new(),
+        };
+        assert_eq!(
+            command_line(&cmd).unwrap(),
+            "/alumni profile set company:\"R&D <Tokyo>\" title:&amp;"
+        );
     }
 
     /// The users.info cache never holds more than its cap: expired entries go first, then the
