@@ -53,9 +53,17 @@ enum Cmd {
         /// Append each delivery here, one line each.
         #[arg(long)]
         log: std::path::PathBuf,
-        /// Drop a delivery whose key is already in the file (as the platforms' nonces do).
+        /// Drop a send whose key was sent within the dedupe window, as Discord's nonce does
+        /// (the dropped attempt is still logged, as `dropped:KEY…`).
         #[arg(long)]
         dedupe: bool,
+        /// How long a sent key is remembered with --dedupe (Discord: "the past few minutes").
+        #[arg(long, default_value_t = 60, value_name = "SECS")]
+        dedupe_window_secs: i64,
+        /// Answer each delivery this long after logging it, as a platform's response arrives
+        /// after the message is posted (crash tests: a kill in between leaves it posted).
+        #[arg(long, default_value_t = 0, value_name = "MS")]
+        latency_ms: u64,
         /// Exit once nothing is due or leased, instead of waiting for more.
         #[arg(long)]
         until_idle: bool,
@@ -143,6 +151,8 @@ async fn main() -> Result<()> {
         Cmd::Deliver {
             log,
             dedupe,
+            dedupe_window_secs,
+            latency_ms,
             until_idle,
             lease_secs,
         } => {
@@ -151,7 +161,11 @@ async fn main() -> Result<()> {
                 db::open(&config.database_url).await?,
                 Arc::new(SystemClock),
             ));
-            let messenger = Arc::new(file_messenger::FileMessenger::open(&log, dedupe)?);
+            let messenger = Arc::new(file_messenger::FileMessenger::open(
+                &log,
+                dedupe.then(|| TimeDelta::seconds(dedupe_window_secs.max(0))),
+                std::time::Duration::from_millis(latency_ms),
+            )?);
             let scheduler =
                 Scheduler::new(core, messenger).with_lease(TimeDelta::seconds(lease_secs.max(1)));
             if until_idle {
