@@ -1,8 +1,11 @@
 //! `Reply`: a platform-neutral rich message. Discord renders it as an embed with components,
 //! Slack as Block Kit, the shell as plain text.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::{Identity, MemberId};
+use crate::event::EventId;
 use crate::i18n::Locale;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +36,43 @@ pub struct Reply {
     /// A file to attach (an .ics calendar file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// What the command or button changed, for adapters that keep something of their own in
+    /// step (Discord's scheduled events and member role): typed, so no adapter re-reads the
+    /// command line or the message to learn it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<Effect>,
+    /// On an error: the key (option) it is about, so a form can show it on that field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_key: Option<String>,
+}
+
+/// A change the core made, as an adapter needs to know it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    EventCreated {
+        id: EventId,
+    },
+    /// Edited (time, title, place, repeat…).
+    EventChanged {
+        id: EventId,
+    },
+    EventCancelled {
+        id: EventId,
+    },
+    /// A repeating event moved on to `occurrence`: carried by that occurrence's announcement
+    /// (a delivered job), so whichever process delivers it learns of it.
+    EventRolled {
+        id: EventId,
+        occurrence: DateTime<Utc>,
+    },
+    /// What platform role the member should hold may have changed (approved, rejected, left
+    /// or erased, role changed). `identities` are theirs as of before the change (an erased
+    /// member has none left to look up); only in the process, never stored.
+    StandingChanged {
+        member: MemberId,
+        #[serde(skip)]
+        identities: Vec<Identity>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,7 +140,15 @@ impl Reply {
             error: false,
             timezone: None,
             attachment: None,
+            effects: Vec::new(),
+            error_key: None,
         }
+    }
+
+    /// Note what the command changed (see [`Effect`]).
+    pub fn with_effect(mut self, effect: Effect) -> Reply {
+        self.effects.push(effect);
+        self
     }
 
     /// Read times in `tz` where the platform can't show them natively.

@@ -166,14 +166,17 @@ fn spec(args: &mut Args) -> Result<EventSpec, UserError> {
     s.end = args.take("end");
     if let Some(v) = args.take("tz") {
         if v.parse::<chrono_tz::Tz>().is_err() {
-            return Err(args.err("error.bad_timezone").arg("value", v));
+            return Err(args
+                .err("error.bad_timezone")
+                .arg("key", "tz")
+                .arg("value", v));
         }
         s.tz = Some(v);
     }
     if let Some(v) = args.take("duration") {
         match time::parse_duration(&v) {
             Some(d) if d > TimeDelta::zero() && d <= TimeDelta::days(14) => s.duration = Some(d),
-            Some(_) => return Err(args.err("error.end_before_start")),
+            Some(_) => return Err(args.err("error.end_before_start").arg("key", "duration")),
             None => {
                 return Err(args
                     .err("error.bad_duration")

@@ -13,7 +13,7 @@ use crate::event::{Event, EventId, NewEvent, RsvpCounts, RsvpState};
 use crate::i18n::{self, Locale};
 use crate::ics;
 use crate::jobs::{Job, NewJob, Payload, Target};
-use crate::reply::{Attachment, ButtonStyle, Form, FormField, Reply};
+use crate::reply::{Attachment, ButtonStyle, Effect, Form, FormField, Reply};
 use crate::time::{self, TimeError};
 
 /// Reminders when none are asked for: the day before and an hour before.
@@ -59,6 +59,7 @@ impl Core {
         let starts_at = read_time("at", at, tz, now)?;
         if starts_at <= now {
             return Err(UserError::new("error.past_time")
+                .arg("key", "at")
                 .usage("event.create")
                 .into());
         }
@@ -112,7 +113,8 @@ impl Core {
                     ("channel", &event.channel),
                 ],
             )
-            .private())
+            .private()
+            .with_effect(Effect::EventCreated { id: event.id }))
     }
 
     async fn list_events(&self, ctx: &Ctx<'_>) -> Result<Reply, CoreError> {
@@ -194,7 +196,10 @@ impl Core {
         if let Some(at) = &spec.at {
             e.starts_at = read_time("at", at, e.tz(), now)?;
             if e.starts_at <= now {
-                return Err(UserError::new("error.past_time").usage("event.edit").into());
+                return Err(UserError::new("error.past_time")
+                    .arg("key", "at")
+                    .usage("event.edit")
+                    .into());
             }
         }
         if let Some(d) = duration_of(&spec, e.starts_at, e.tz(), now)? {
@@ -249,7 +254,8 @@ impl Core {
                 "event.edited",
                 &[("id", &e.id.to_string()), ("title", &e.title)],
             )
-            .private();
+            .private()
+            .with_effect(Effect::EventChanged { id: e.id });
         if !promoted.is_empty() {
             reply.text.push('\n');
             reply.text.push_str(&ctx.t(
@@ -351,7 +357,8 @@ impl Core {
                     ("count", &told.to_string()),
                 ],
             )
-            .private())
+            .private()
+            .with_effect(Effect::EventCancelled { id: event.id }))
     }
 
     pub(super) async fn rsvp_button(
@@ -525,13 +532,16 @@ impl Core {
                     .filter(|n| n > occurrence);
                 Ok(match next {
                     Some(next) => {
-                        let mut jobs = vec![announcement_job(
-                            &community,
-                            &e,
-                            next,
-                            RsvpCounts::default(),
-                            now,
-                        )];
+                        let mut announcement =
+                            announcement_job(&community, &e, next, RsvpCounts::default(), now);
+                        // Whoever delivers the post mirrors the new occurrence on its platform.
+                        if let Payload::Notify { reply, .. } = &mut announcement.payload {
+                            reply.effects.push(Effect::EventRolled {
+                                id: e.id,
+                                occurrence: next,
+                            });
+                        }
+                        let mut jobs = vec![announcement];
                         jobs.extend(schedule_jobs(&e, next, now));
                         jobs
                     }
@@ -729,8 +739,11 @@ fn community_tz(c: &Community) -> Tz {
 }
 
 fn parse_tz(name: &str) -> Result<Tz, UserError> {
-    name.parse::<Tz>()
-        .map_err(|_| UserError::new("error.bad_timezone").arg("value", name))
+    name.parse::<Tz>().map_err(|_| {
+        UserError::new("error.bad_timezone")
+            .arg("key", "tz")
+            .arg("value", name)
+    })
 }
 
 fn read_time(
@@ -762,7 +775,9 @@ fn duration_of(
     if let Some(end) = &spec.end {
         let end = read_time("end", end, tz, now)?;
         if end <= starts_at {
-            return Err(UserError::new("error.end_before_start").usage("event.create"));
+            return Err(UserError::new("error.end_before_start")
+                .arg("key", "end")
+                .usage("event.create"));
         }
         if end - starts_at > TimeDelta::days(14) {
             return Err(UserError::new("error.bad_duration")

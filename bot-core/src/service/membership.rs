@@ -3,11 +3,11 @@
 use super::{Core, Ctx, render};
 use crate::action::Action;
 use crate::command::{CommunityPatch, MemberRef, ProfilePatch};
-use crate::domain::{Member, MemberId, MemberStatus, Profile, Role};
+use crate::domain::{CommunityId, Member, MemberId, MemberStatus, Profile, Role};
 use crate::error::{CoreError, UserError};
 use crate::i18n;
 use crate::jobs::NewJob;
-use crate::reply::{ButtonStyle, Form, FormField, Reply};
+use crate::reply::{ButtonStyle, Effect, Form, FormField, Reply};
 use crate::store::NewMember;
 
 /// Most rows a list reply shows; the rest are counted.
@@ -96,7 +96,36 @@ impl Core {
         }
         self.jobs_written.notify_one();
         let locale = member.locale_or(&ctx.community);
-        Ok(joined_reply(locale, &member, &ctx.community.name))
+        let reply = joined_reply(locale, &member, &ctx.community.name);
+        self.with_standing(reply, ctx.community.id, &member).await
+    }
+
+    /// A join that made someone a member at once (an open community, a roster match) changes
+    /// the role they should hold; a pending one does not yet.
+    async fn with_standing(
+        &self,
+        reply: Reply,
+        community: CommunityId,
+        member: &Member,
+    ) -> Result<Reply, CoreError> {
+        Ok(if member.is_approved() {
+            reply.with_effect(self.standing(community, member.id).await?)
+        } else {
+            reply
+        })
+    }
+
+    /// `member`'s standing changed: named with the identities they have now (read before an
+    /// erasure, which leaves none).
+    pub(super) async fn standing(
+        &self,
+        community: CommunityId,
+        member: MemberId,
+    ) -> Result<Effect, CoreError> {
+        Ok(Effect::StandingChanged {
+            member,
+            identities: self.store.identities(community, member).await?,
+        })
     }
 
     async fn rejoin(
@@ -133,7 +162,8 @@ impl Core {
         self.record_join_consent(&member, consent).await?;
         self.jobs_written.notify_one();
         let locale = member.locale_or(&ctx.community);
-        Ok(joined_reply(locale, &member, &ctx.community.name))
+        let reply = joined_reply(locale, &member, &ctx.community.name);
+        self.with_standing(reply, ctx.community.id, &member).await
     }
 
     pub(super) async fn pending(&self, ctx: &Ctx<'_>) -> Result<Reply, CoreError> {
@@ -224,7 +254,10 @@ impl Core {
         self.jobs_written.notify_one();
         self.audit(ctx, "approve", Some(target.id), String::new())
             .await?;
-        Ok(ctx.reply("approve.done", &[("name", &name)]))
+        let standing = self.standing(ctx.community.id, target.id).await?;
+        Ok(ctx
+            .reply("approve.done", &[("name", &name)])
+            .with_effect(standing))
     }
 
     pub(super) async fn reject(
@@ -272,7 +305,10 @@ impl Core {
         self.jobs_written.notify_one();
         self.audit(ctx, "reject", Some(target.id), reason.unwrap_or_default())
             .await?;
-        Ok(ctx.reply("reject.done", &[("name", &target.profile.name)]))
+        let standing = self.standing(ctx.community.id, target.id).await?;
+        Ok(ctx
+            .reply("reject.done", &[("name", &target.profile.name)])
+            .with_effect(standing))
     }
 
     /// The Reject button asks for an optional reason first (a modal on the platforms).
@@ -333,10 +369,13 @@ impl Core {
         let change = format!("{} → {}", target.role.as_str(), role.as_str());
         self.audit(ctx, "role", Some(target.id), change).await?;
         let role_name = ctx.t(&format!("role.{}", role.as_str()), &[]);
-        Ok(ctx.reply(
-            "role.done",
-            &[("name", &target.profile.name), ("role", &role_name)],
-        ))
+        let standing = self.standing(ctx.community.id, target.id).await?;
+        Ok(ctx
+            .reply(
+                "role.done",
+                &[("name", &target.profile.name), ("role", &role_name)],
+            )
+            .with_effect(standing))
     }
 
     pub(super) async fn leave(&self, ctx: &Ctx<'_>, delete: bool) -> Result<Reply, CoreError> {
@@ -353,9 +392,14 @@ impl Core {
             }
         }
         if delete {
-            self.erase_me(ctx, me).await?;
+            let identities = self.erase_me(ctx, me).await?;
             tracing::info!(community = ctx.community.id, "member erased their data");
-            return Ok(ctx.reply("leave.erased", &[]).private());
+            return Ok(ctx.reply("leave.erased", &[]).private().with_effect(
+                Effect::StandingChanged {
+                    member: me.id,
+                    identities,
+                },
+            ));
         }
         if me.status == MemberStatus::Left {
             return Err(UserError::new("error.not_a_member").into());
@@ -370,7 +414,8 @@ impl Core {
                 self.now(),
             )
             .await?;
-        Ok(ctx.reply("leave.done", &[]).private())
+        let standing = self.standing(ctx.community.id, me.id).await?;
+        Ok(ctx.reply("leave.done", &[]).private().with_effect(standing))
     }
 
     pub(super) async fn setup(

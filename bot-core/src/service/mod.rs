@@ -501,5 +501,13 @@ fn render_error(locale: Locale, e: &CoreError) -> Reply {
     };
     let mut reply = Reply::text(locale, text).private();
     reply.error = true;
+    // The option the error is about, for forms (Slack shows it on that field).
+    if let CoreError::User(u) = e {
+        reply.error_key = u
+            .args
+            .iter()
+            .find(|(name, _)| *name == "key")
+            .map(|(_, key)| key.clone());
+    }
     reply
 }

@@ -269,17 +269,23 @@ impl Core {
         })
     }
 
-    /// `/alumni leave delete:yes`: erase the asker from every table.
-    pub(super) async fn erase_me(&self, ctx: &Ctx<'_>, me: &Member) -> Result<(), CoreError> {
+    /// `/alumni leave delete:yes`: erase the asker from every table. Returns the identities
+    /// they had (the platforms still hold their account and maybe a member role).
+    pub(super) async fn erase_me(
+        &self,
+        ctx: &Ctx<'_>,
+        me: &Member,
+    ) -> Result<Vec<crate::domain::Identity>, CoreError> {
+        let identities = self.store.identities(ctx.community.id, me.id).await?;
         let mut names = vec![me.profile.name.clone()];
-        for id in self.store.identities(ctx.community.id, me.id).await? {
+        for id in &identities {
             names.push(format!("@{}", id.handle));
-            names.push(id.user_id);
+            names.push(id.user_id.clone());
         }
         self.store
             .erase_everywhere(ctx.community.id, me.id, &names)
             .await?;
-        Ok(())
+        Ok(identities)
     }
 }
 

@@ -7,9 +7,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreResult;
-use crate::domain::{CommunityId, Member, MemberId};
+use crate::domain::{CommunityId, Member, MemberId, Platform};
 use crate::event::{Event, EventId, NewEvent, Rsvp, RsvpCounts, RsvpOutcome, RsvpState};
 use crate::jobs::NewJob;
+
+/// A platform's own copy of one occurrence of an event (a Discord scheduled event): kept so an
+/// edit or cancel, in any process and after a restart, changes that same copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventMirror {
+    pub community_id: CommunityId,
+    pub event_id: EventId,
+    /// The start of the occurrence it shows.
+    pub occurrence: DateTime<Utc>,
+    pub platform: Platform,
+    /// The platform's id for it.
+    pub external_id: String,
+}
 
 /// Builds the jobs that go with a new event, once its id is known.
 pub type JobsForEvent = dyn Fn(&Event) -> Vec<NewJob> + Send + Sync;
@@ -90,6 +103,16 @@ pub trait EventStore: Send + Sync {
         occurrence: DateTime<Utc>,
         member: MemberId,
     ) -> StoreResult<Option<RsvpState>>;
+    /// The event's copies on `platform`, by occurrence (oldest first).
+    async fn event_mirrors(
+        &self,
+        community: CommunityId,
+        event: EventId,
+        platform: Platform,
+    ) -> StoreResult<Vec<EventMirror>>;
+    /// Record that `mirror.external_id` shows `mirror.occurrence` (a new copy, or one moved
+    /// to the occurrence's new start by an edit). Nothing if the event is not the community's.
+    async fn save_event_mirror(&self, mirror: &EventMirror, now: DateTime<Utc>) -> StoreResult<()>;
 }
 
 /// Implements `EventStore` for `$store` over `$db` (the same SQL on both).
@@ -525,6 +548,60 @@ macro_rules! impl_event_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(s.as_deref().and_then($crate::event::RsvpState::parse))
+            }
+
+            async fn event_mirrors(
+                &self,
+                community: $crate::domain::CommunityId,
+                event: $crate::event::EventId,
+                platform: $crate::domain::Platform,
+            ) -> $crate::store::StoreResult<Vec<$crate::store::EventMirror>> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT occurrence, external_id FROM event_mirrors WHERE community_id = $1 \
+                     AND event_id = $2 AND platform = $3 ORDER BY occurrence, created_at",
+                )
+                .bind(community)
+                .bind(event)
+                .bind(platform.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok($crate::store::EventMirror {
+                            community_id: community,
+                            event_id: event,
+                            occurrence: r.try_get("occurrence")?,
+                            platform,
+                            external_id: r.try_get("external_id")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn save_event_mirror(
+                &self,
+                m: &$crate::store::EventMirror,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                // The event must be the community's: a mirror never links across communities.
+                sqlx::query(
+                    "INSERT INTO event_mirrors (community_id, event_id, occurrence, platform, \
+                     external_id, created_at, updated_at) \
+                     SELECT $1, id, $3, $4, $5, $6, $6 FROM events \
+                     WHERE community_id = $1 AND id = $2 \
+                     ON CONFLICT (community_id, platform, external_id) \
+                     DO UPDATE SET occurrence = excluded.occurrence, updated_at = excluded.updated_at",
+                )
+                .bind(m.community_id)
+                .bind(m.event_id)
+                .bind(m.occurrence)
+                .bind(m.platform.as_str())
+                .bind(&m.external_id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
             }
         }
     };

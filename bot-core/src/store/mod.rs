@@ -23,7 +23,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use broadcast::{Broadcast, BroadcastStore, Segment};
-pub use events::{EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
+pub use events::{EventMirror, EventStore, JobsForEvent, JobsForPromoted, JobsForRsvp};
 pub use jobs_board::{JobsBoardStore, NewOpportunity, Opportunity};
 pub use postgres::PgStore;
 pub use privacy::{AuditEntry, NewAudit, PrivacyStore, Purpose};
