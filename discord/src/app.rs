@@ -16,15 +16,14 @@ use serenity::all::{
     ActionRowComponent, Attachment, CommandInteraction, ComponentInteraction, Context,
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage,
     EditInteractionResponse, Guild, GuildId, GuildMemberUpdateEvent, Member, ModalInteraction,
-    Permissions, User, UserId,
+    Permissions, User,
 };
 
 use crate::commands;
 use crate::config::DiscordConfig;
 use crate::directory::{Directory, GuildInfo};
 use crate::render;
-use crate::roles::{self, Screening};
-use crate::scheduled::{self, Mirrors};
+use crate::roles::Screening;
 
 /// A button press is answered inline when the core is this quick (so a form can still open
 /// as a modal); past it the press is acknowledged and answered by a follow-up.
@@ -39,7 +38,9 @@ pub struct DiscordApp {
     pub config: DiscordConfig,
     pub directory: Arc<Directory>,
     pub screening: Screening,
-    pub mirrors: Mirrors,
+    /// REST for what is not an interaction's answer (a rolled-over event's scheduled event,
+    /// made while delivering its announcement).
+    pub http: Arc<serenity::all::Http>,
     /// Forms of more than five fields, asked page by page.
     pub form_pages: crate::modal_pages::FormPages,
 }
@@ -191,7 +192,7 @@ impl DiscordApp {
     }
 
     /// One command, as the grammar's line: answered, then its effects on Discord (scheduled
-    /// events). A deferred answer (Discord waits 15 minutes for it) comes once the member roles
+    /// events), as the reply says. A deferred answer (Discord waits 15 minutes for it) comes once the member roles
     /// the command touches are settled, so what the asker sees is already true: when
     /// "approved" shows, the role was given or held back for screening. Returns whether it did
     /// something (not an error), for cooldowns.
@@ -228,7 +229,7 @@ impl DiscordApp {
                     Some(file) => self.with_file(&actor, line, file).await,
                     None => self.core.handle_text(&actor, line).await,
                 };
-                self.sync_roles_of(ctx, cmd.guild_id, line, cmd.user.id)
+                self.sync_standing(&ctx.http, cmd.guild_id, &reply.effects)
                     .await;
                 finish_deferred(ctx, cmd, &reply, private).await;
                 reply
@@ -236,31 +237,13 @@ impl DiscordApp {
         };
         if deferral == Deferral::MayOpenForm {
             // Answered inline (a modal must be the first response): roles after it.
-            self.sync_roles_of(ctx, cmd.guild_id, line, cmd.user.id)
+            self.sync_standing(&ctx.http, cmd.guild_id, &reply.effects)
                 .await;
         }
-        if let (Some(guild), Some(change), false) =
-            (cmd.guild_id, scheduled::change(line), reply.error)
-        {
-            self.mirror_event(&ctx.http, guild, change).await;
+        if let Some(guild) = cmd.guild_id {
+            self.mirror_events(&ctx.http, guild, &reply.effects).await;
         }
         !reply.error
-    }
-
-    /// The member role of everyone `line` may have changed the standing of.
-    async fn sync_roles_of(
-        &self,
-        ctx: &Context,
-        guild: Option<GuildId>,
-        line: &str,
-        asker: UserId,
-    ) {
-        let Some(guild) = guild else {
-            return;
-        };
-        for user in roles::touched_by_line(line, asker) {
-            self.sync_role(&ctx.http, guild, user).await;
-        }
     }
 
     /// A bare form-opening command: the profile form for `join` / `profile set`, else the
@@ -356,15 +339,10 @@ impl DiscordApp {
         };
         let core = self.core.clone();
         let action = press.data.custom_id.clone();
-        // Who the button is about, read before it runs (a rejection may erase the link).
-        let touched = match guild {
-            Some(guild) => self.touched_by_action(guild, &action).await,
-            None => Vec::new(),
-        };
         // A form opened from a DM keeps its community in the modal's id, for its submission.
         let scope = community.filter(|_| press.guild_id.is_none());
         let mut work = tokio::spawn(async move { core.handle_action(&actor, &action).await });
-        match tokio::time::timeout(INLINE_BUDGET, &mut work).await {
+        let reply = match tokio::time::timeout(INLINE_BUDGET, &mut work).await {
             Ok(Ok(reply)) => {
                 let form = reply.form.clone().map(|mut form| {
                     if let Some(c) = scope {
@@ -387,34 +365,35 @@ impl DiscordApp {
                     Ok(()) => {}
                     Err(e) => tracing::warn!(error = %e, "answering a button"),
                 }
+                Some(reply)
             }
-            Ok(Err(e)) => tracing::error!(error = %e, "button task failed"),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "button task failed");
+                None
+            }
             Err(_) => {
-                if press
+                let deferred = press
                     .create_response(
                         &ctx.http,
                         CreateInteractionResponse::Defer(
                             CreateInteractionResponseMessage::new().ephemeral(true),
                         ),
                     )
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                if let Ok(reply) = work.await {
-                    let edit = edit(&reply);
+                    .await;
+                // The work goes on whether or not the answer can still be shown.
+                let reply = work.await.ok();
+                if let (Ok(()), Some(reply)) = (deferred, &reply) {
+                    let edit = edit(reply);
                     match press.edit_response(&ctx.http, edit).await {
-                        Ok(_) => render::send_rest(&ctx.http, &press.token, &reply, true).await,
+                        Ok(_) => render::send_rest(&ctx.http, &press.token, reply, true).await,
                         Err(e) => tracing::warn!(error = %e, "late answer to a button"),
                     }
                 }
+                reply
             }
-        }
-        if let Some(guild) = guild {
-            for user in touched {
-                self.sync_role(&ctx.http, guild, user).await;
-            }
+        };
+        if let Some(reply) = reply {
+            self.sync_standing(&ctx.http, guild, &reply.effects).await;
         }
     }
 
@@ -504,10 +483,14 @@ impl DiscordApp {
             self.core.handle_text_unsure(&actor, &line).await
         };
         // Roles before the (deferred) answer, as for a command.
-        self.sync_roles_of(ctx, guild, &line, submit.user.id).await;
+        self.sync_standing(&ctx.http, guild, &reply.effects).await;
         match submit.edit_response(&ctx.http, edit(&reply)).await {
             Ok(_) => render::send_rest(&ctx.http, &submit.token, &reply, true).await,
             Err(e) => tracing::warn!(error = %e, "answering a modal submission"),
+        }
+        // An event made with the form is mirrored as a typed one is.
+        if let Some(guild) = guild {
+            self.mirror_events(&ctx.http, guild, &reply.effects).await;
         }
     }
 }

@@ -73,13 +73,14 @@ impl DiscordBot {
             directory.clone(),
         ));
         let app = Arc::new(DiscordApp {
+            http: Arc::new(http(&config)),
             core,
             config,
             directory,
             screening: roles::Screening::default(),
-            mirrors: scheduled::Mirrors::default(),
             form_pages: modal_pages::FormPages::default(),
         });
+        messenger.tell(&app);
         DiscordBot::over(app, messenger).await
     }
 
@@ -88,12 +89,7 @@ impl DiscordBot {
         app: Arc<DiscordApp>,
         messenger: Arc<DiscordMessenger>,
     ) -> Result<DiscordBot, serenity::Error> {
-        let mut http = HttpBuilder::new(&app.config.token);
-        if let Some(base) = &app.config.api_base {
-            // serenity rewrites discord.com to the proxy only with its ratelimiter off.
-            http = http.proxy(base.clone()).ratelimiter_disabled(true);
-        }
-        let client = serenity::all::ClientBuilder::new_with_http(http.build(), intents())
+        let client = serenity::all::ClientBuilder::new_with_http(http(&app.config), intents())
             .cache_settings(cache_settings())
             .framework(framework::framework(app.clone()))
             .await?;
@@ -111,6 +107,16 @@ impl DiscordBot {
             Sharding::Range { ids, total } => self.client.start_shard_range(ids, total).await,
         }
     }
+}
+
+/// serenity's REST client for `config` (its token, and `DISCORD_API_BASE`).
+fn http(config: &DiscordConfig) -> serenity::all::Http {
+    let mut http = HttpBuilder::new(&config.token);
+    if let Some(base) = &config.api_base {
+        // serenity rewrites discord.com to the proxy only with its ratelimiter off.
+        http = http.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    http.build()
 }
 
 /// What a started adapter hands back: the messenger the scheduler delivers through, the guilds

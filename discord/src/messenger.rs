@@ -46,6 +46,9 @@ pub struct DiscordMessenger {
     dm_channels: Mutex<HashMap<String, ChannelId>>,
     /// The bot's own user id, to know its messages when reading a channel back.
     own_id: Mutex<Option<String>>,
+    /// The adapter, told what a delivered post changed (a repeating event's next occurrence
+    /// gets its scheduled event): set once the app exists.
+    app: std::sync::OnceLock<std::sync::Weak<crate::DiscordApp>>,
 }
 
 /// Bound on remembered DM channels (a directory's worth); past it we start over.
@@ -88,7 +91,13 @@ impl DiscordMessenger {
             limiter: Limiter::default(),
             dm_channels: Mutex::new(HashMap::new()),
             own_id: Mutex::new(None),
+            app: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The app to tell about delivered effects (see [`crate::DiscordApp::mirror_delivered`]).
+    pub(crate) fn tell(&self, app: &Arc<crate::DiscordApp>) {
+        let _ = self.app.set(Arc::downgrade(app));
     }
 
     async fn send(
@@ -379,6 +388,12 @@ impl Messenger for DiscordMessenger {
             if let Some(id) = sent["id"].as_str() {
                 posted = Some(format!("{channel}/{id}"));
             }
+        }
+        if !delivery.reply.effects.is_empty()
+            && let Some(app) = self.app.get().and_then(std::sync::Weak::upgrade)
+        {
+            app.mirror_delivered(delivery.community_id, &delivery.reply.effects)
+                .await;
         }
         Ok(if single { posted } else { None })
     }

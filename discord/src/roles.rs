@@ -1,13 +1,13 @@
 //! The member role (`/alumni setup member_role:`, else `DISCORD_MEMBER_ROLE`): given to approved members once Discord's
 //! membership screening has passed (the guild member is no longer `pending`), taken away when
-//! they leave or are rejected. The store is the truth: after anything that can change a
-//! member's standing, their role is made to match it.
+//! they leave or are rejected. The store is the truth: after anything the core says changed a
+//! member's standing (`Effect::StandingChanged`), their role is made to match it.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use bot_core::action::Action;
 use bot_core::domain::{CommunityId, Platform};
+use bot_core::reply::Effect;
 use serenity::all::{GuildId, Http, RoleId, UserId};
 
 use crate::app::DiscordApp;
@@ -59,25 +59,6 @@ impl Screening {
     }
 }
 
-/// Which members a command or button may have changed the standing of: approve / reject /
-/// leave name them (or the asker), and a join may be approved at once (a roster match);
-/// anything else changes no one's.
-pub fn touched_by_line(line: &str, asker: UserId) -> Vec<UserId> {
-    let mut words = line.split_whitespace().skip(1);
-    match words.next() {
-        Some("approve" | "reject") => line
-            .split("<@")
-            .skip(1)
-            .filter_map(|rest| rest.split('>').next()?.parse::<u64>().ok())
-            .filter(|id| *id != 0)
-            .map(UserId::new)
-            .take(1)
-            .collect(),
-        Some("leave" | "join") => vec![asker],
-        _ => Vec::new(),
-    }
-}
-
 impl DiscordApp {
     /// The guild's own role (`/alumni setup member_role:`), else `DISCORD_MEMBER_ROLE`. Read
     /// each time, so a change applies from the next approval on, in every process.
@@ -97,26 +78,29 @@ impl DiscordApp {
             .map(RoleId::new)
     }
 
-    /// After a button press: the member an Approve or Reject button was about.
-    pub(crate) async fn touched_by_action(&self, guild: GuildId, action: &str) -> Vec<UserId> {
-        let member = match Action::decode(action) {
-            Ok(Action::Approve(id) | Action::Reject(id)) => id,
-            _ => return Vec::new(),
+    /// The member role of everyone whose standing the core says changed (their Discord
+    /// identities in this guild), whatever command, button or form did it.
+    pub(crate) async fn sync_standing(
+        &self,
+        http: &Http,
+        guild: Option<GuildId>,
+        effects: &[Effect],
+    ) {
+        let Some(guild) = guild else {
+            return;
         };
-        let Some(community) = self.community_of(guild) else {
-            return Vec::new();
-        };
-        match self.core.store().identities(community, member).await {
-            Ok(ids) => ids
-                .into_iter()
-                .filter(|i| i.platform == Platform::Discord)
+        let space = guild.to_string();
+        for effect in effects {
+            let Effect::StandingChanged { identities, .. } = effect else {
+                continue;
+            };
+            for user in identities
+                .iter()
+                .filter(|i| i.platform == Platform::Discord && i.space_id == space)
                 .filter_map(|i| i.user_id.parse::<u64>().ok())
                 .filter(|id| *id != 0)
-                .map(UserId::new)
-                .collect(),
-            Err(e) => {
-                tracing::warn!(error = %e, "looking up who a button was about");
-                Vec::new()
+            {
+                self.sync_role(http, guild, UserId::new(user)).await;
             }
         }
     }
@@ -157,26 +141,5 @@ impl DiscordApp {
         if let Err(e) = result {
             tracing::warn!(error = %e, %user, approved, "updating the member role");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_approve_reject_and_leave_touch_anyone() {
-        let asker = UserId::new(7);
-        assert_eq!(
-            touched_by_line("/alumni approve <@42>", asker),
-            vec![UserId::new(42)]
-        );
-        assert_eq!(
-            touched_by_line("/alumni reject <@42> reason:\"<@9>\"", asker),
-            vec![UserId::new(42)]
-        );
-        assert_eq!(touched_by_line("/alumni leave", asker), vec![asker]);
-        assert_eq!(touched_by_line("/alumni join name:x", asker), vec![asker]);
-        assert!(touched_by_line("/alumni search <@42>", asker).is_empty());
     }
 }

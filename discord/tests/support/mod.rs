@@ -38,6 +38,8 @@ pub struct Rig {
     pub app: Arc<alumni_discord::DiscordApp>,
     bot: tokio::task::JoinHandle<()>,
     db: Db,
+    /// The gateway connection's shards, to close them on [`Rig::restart`].
+    shards: Arc<alumni_discord::serenity::all::ShardManager>,
 }
 
 /// The database a rig runs on; a PostgreSQL one is dropped by [`Rig::finish`].
@@ -64,6 +66,11 @@ impl Rig {
 
     async fn build(store: Arc<dyn Store>, db: Db) -> Rig {
         let fake = Arc::new(FakeDiscord::start().await);
+        Rig::build_on(fake, store, db).await
+    }
+
+    /// A bot over `store` connected to `fake`.
+    async fn build_on(fake: Arc<FakeDiscord>, store: Arc<dyn Store>, db: Db) -> Rig {
         let clock = Arc::new(OffsetClock::new());
         let core = Arc::new(Core::new(
             store.clone(),
@@ -90,6 +97,7 @@ impl Rig {
         .unwrap();
         let identified = fake.identified.notified();
         let bot = DiscordBot::new(core.clone(), config).await.unwrap();
+        let shards = bot.client.shard_manager.clone();
         let messenger = bot.messenger.clone();
         let app = bot.app.clone();
         let bot = tokio::spawn(async move {
@@ -124,6 +132,7 @@ impl Rig {
             app,
             bot,
             db,
+            shards,
         }
     }
 
@@ -519,5 +528,15 @@ impl Rig {
             "interaction {id} answered after {delay:?}"
         );
         callback
+    }
+}
+
+impl Rig {
+    /// The bot restarted on the same database and the same Discord: its gateway connection
+    /// closed, then a new core, adapter and scheduler (nothing kept in memory) connected.
+    pub async fn restart(self) -> Rig {
+        self.bot.abort();
+        self.shards.shutdown_all().await;
+        Rig::build_on(self.fake, self.store, self.db).await
     }
 }
