@@ -102,12 +102,17 @@ fn view_submission(view: &Value) {
     let command = view["private_metadata"].as_str().unwrap_or_default().trim();
     assert!(line.starts_with(command), "{line:?}");
     answers_round_trip(view, command, &line, &keys);
-    // What the app does with an error: the message goes on the field it names.
+    // What the app does with an error: the message goes on the field its key names.
     if let Err(e) = bot_core::command::parse(&line) {
         assert!(i18n::has(e.key), "{} missing from the catalogs", e.key);
         for locale in [Locale::Ja, Locale::En] {
             let text = e.render(locale);
-            let field = modal::field_for_error(&keys, &text);
+            let about = e
+                .args
+                .iter()
+                .find(|(k, _)| *k == "key")
+                .map(|(_, v)| v.as_str());
+            let field = modal::field_for_error(&keys, about);
             assert!(keys.contains(&field) || (keys.is_empty() && field.is_empty()));
             assert!(modal::field_error_text(&text).chars().count() <= 300);
         }

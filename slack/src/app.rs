@@ -378,7 +378,7 @@ impl SlackApp {
         let reply = self.run_text(checked, &line).await;
         if reply.error {
             // Shown on the field in the modal, which stays open.
-            let key = modal::field_for_error(&keys, &reply.text);
+            let key = modal::field_for_error(&keys, reply.error_key.as_deref());
             let mut errors = serde_json::Map::new();
             errors.insert(key, json!(modal::field_error_text(&reply.text)));
             return Some(json!({ "response_action": "errors", "errors": errors }));

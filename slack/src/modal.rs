@@ -115,31 +115,11 @@ pub fn submission_line(view: &Value) -> Option<(String, Vec<String>)> {
     Some((line, keys))
 }
 
-/// Which field an error belongs on: the one its first line names (quoted first, as the
-/// core's messages do), else the first field. Later lines are usage text naming every key.
-pub fn field_for_error(keys: &[String], message: &str) -> String {
-    let first = message.lines().next().unwrap_or_default();
-    let quoted = |k: &String| {
-        [format!("\"{k}\""), format!("“{k}”"), format!("「{k}」")]
-            .iter()
-            .any(|q| first.contains(q.as_str()))
-    };
-    // A key as a whole word: "at" must not match inside "duration".
-    let word_at = |k: &String| {
-        first.match_indices(k.as_str()).map(|(i, _)| i).find(|&i| {
-            let before = first[..i].chars().next_back();
-            let after = first[i + k.len()..].chars().next();
-            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-        })
-    };
+/// Which field an error belongs on: the key the core says it is about (`Reply::error_key`)
+/// when the form has that field, else the first field.
+pub fn field_for_error(keys: &[String], error_key: Option<&str>) -> String {
     keys.iter()
-        .find(|k| quoted(k))
-        .or_else(|| {
-            keys.iter()
-                .filter_map(|k| word_at(k).map(|i| (i, k)))
-                .min_by_key(|(i, _)| *i)
-                .map(|(_, k)| k)
-        })
+        .find(|k| Some(k.as_str()) == error_key)
         .or(keys.first())
         .cloned()
         .unwrap_or_default()
@@ -274,15 +254,15 @@ mod tests {
     #[test]
     fn errors_land_on_the_field_they_name() {
         let keys = vec!["name".to_owned(), "left".to_owned()];
+        assert_eq!(field_for_error(&keys, Some("left")), "left");
         let usage = "\"left\" must be a year\nUsage: /alumni join name:\"…\" left:YEAR";
-        assert_eq!(field_for_error(&keys, usage), "left");
         assert_eq!(field_error_text(usage), "\"left\" must be a year");
-        assert_eq!(field_for_error(&keys, "something else"), "name");
-        let event: Vec<String> = ["title", "at", "duration"].map(String::from).to_vec();
+        assert_eq!(field_for_error(&keys, None), "name");
         assert_eq!(
-            field_for_error(&event, "\"x\" is not a valid duration. Use e.g. 2h."),
-            "duration",
-            "not \"at\" inside \"duration\""
+            field_for_error(&keys, Some("going|maybe|no")),
+            "name",
+            "not a field"
         );
+        assert_eq!(field_for_error(&[], Some("left")), "");
     }
 }
