@@ -68,19 +68,6 @@ fn username(id: u64) -> &'static str {
     }
 }
 
-/// What a user option resolves to: the user, and their partial member (no `user`, `deaf`,
-/// `mute`: Discord's resolved members leave those out).
-fn resolved_user(resolved: &mut Value, id: u64) {
-    let name = username(id);
-    resolved["users"][id.to_string()] = fake_discord::user(id, name);
-    let mut partial = fake_discord::member(id, name, "0", false);
-    let fields = partial.as_object_mut().unwrap();
-    for gone in ["user", "deaf", "mute"] {
-        fields.remove(gone);
-    }
-    resolved["members"][id.to_string()] = partial;
-}
-
 /// A slash command with `data.resolved` filled for its user, channel and role options, and
 /// for `files` (attachment objects from `FakeDiscord::attach`).
 fn slash_payload(
@@ -103,25 +90,13 @@ fn slash_payload_with_files(
     options: Value,
     files: &[Value],
 ) -> Value {
-    let mut resolved = json!({});
+    // The fake fills users, channels and roles as Discord does; users get their test names.
+    let mut resolved = fake_discord::resolve_options(&options);
     for o in options.as_array().into_iter().flatten() {
-        let value = o["value"].as_str().unwrap_or_default();
-        match o["type"].as_u64() {
-            Some(USER) => resolved_user(&mut resolved, value.parse().unwrap()),
-            Some(CHANNEL) => {
-                resolved["channels"][value] = json!({
-                    "id": value, "name": "general", "type": 0, "permissions": "2248473465835073",
-                });
-            }
-            Some(ROLE) => {
-                resolved["roles"][value] = json!({
-                    "id": value, "name": "Alumni", "color": 0, "hoist": false, "icon": null,
-                    "unicode_emoji": null, "position": 1, "permissions": "0", "managed": false,
-                    "mentionable": true, "flags": 0,
-                    "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
-                });
-            }
-            _ => {}
+        if o["type"].as_u64() == Some(USER)
+            && let Some(id) = o["value"].as_str().and_then(|v| v.parse().ok())
+        {
+            fake_discord::resolve_user(&mut resolved, id, username(id));
         }
     }
     for f in files {
@@ -150,7 +125,7 @@ fn user_menu(rig: &Rig, who: &Value, locale: &str, name: &str, target: u64) -> S
     let id = rig.fake.next_id();
     let mut payload = fake_discord::slash(id, who, locale, "x", "x", json!([]));
     let mut resolved = json!({});
-    resolved_user(&mut resolved, target);
+    fake_discord::resolve_user(&mut resolved, target, username(target));
     payload["data"] = json!({
         "id": "500000000000000002",
         "name": name,
@@ -1065,7 +1040,7 @@ mod shapes {
     fn a_user_menu_payload_resolves_its_target() {
         let mut payload = fake_discord::slash(1, &aiko(), "ja", "x", "x", json!([]));
         let mut resolved = json!({});
-        resolved_user(&mut resolved, BEN);
+        fake_discord::resolve_user(&mut resolved, BEN, username(BEN));
         payload["data"] = json!({
             "id": "2", "name": "Alumni profile", "type": 2, "guild_id": GUILD.to_string(),
             "target_id": BEN.to_string(), "resolved": resolved,

@@ -57,14 +57,10 @@ async fn a_non_admins_import_fetches_nothing() {
 
 /// A role option as Discord sends it: the id, and the role itself under `resolved.roles`.
 fn role_option(id: u64, name: &str, permissions: &str) -> (serde_json::Value, serde_json::Value) {
-    let role = json!({
-        "id": id.to_string(), "name": name, "color": 0, "colors": { "primary_color": 0 },
-        "hoist": false, "icon": null, "unicode_emoji": null, "position": 1,
-        "permissions": permissions, "managed": false, "mentionable": false, "flags": 0,
-    });
+    let id = id.to_string();
     (
-        json!([{ "name": "member_role", "type": 8, "value": id.to_string() }]),
-        json!({ "roles": { id.to_string(): role } }),
+        json!([{ "name": "member_role", "type": 8, "value": id }]),
+        json!({ "roles": { id.clone(): support::fake_discord::role(&id, name, permissions) } }),
     )
 }
 

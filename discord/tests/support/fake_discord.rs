@@ -869,6 +869,7 @@ pub fn slash(
     options: Value,
 ) -> Value {
     let mut v = interaction_base(id, 2, who, locale);
+    let resolved = resolve_options(&options);
     v["data"] = json!({
         "id": "500000000000000001",
         "name": command,
@@ -876,7 +877,57 @@ pub fn slash(
         "guild_id": GUILD.to_string(),
         "options": [{ "name": sub, "type": 1, "options": options }],
     });
+    if resolved.as_object().is_some_and(|r| !r.is_empty()) {
+        v["data"]["resolved"] = resolved;
+    }
     v
+}
+
+/// `data.resolved` as Discord fills it for a command's user (6), channel (7) and role (8)
+/// options: the objects themselves, not only their ids (attachments are added by the caller,
+/// which has the file).
+pub fn resolve_options(options: &Value) -> Value {
+    let mut resolved = json!({});
+    for o in options.as_array().into_iter().flatten() {
+        let value = o["value"].as_str().unwrap_or_default();
+        match o["type"].as_u64() {
+            Some(6) => {
+                if let Ok(id) = value.parse() {
+                    resolve_user(&mut resolved, id, &format!("user{id}"));
+                }
+            }
+            Some(7) => {
+                resolved["channels"][value] = json!({
+                    "id": value, "name": "general", "type": 0, "permissions": "2248473465835073",
+                });
+            }
+            Some(8) => resolved["roles"][value] = role(value, "Alumni", "0"),
+            _ => {}
+        }
+    }
+    resolved
+}
+
+/// A user option resolved: the user, and their partial member (no `user`, `deaf`, `mute`:
+/// Discord's resolved members leave those out).
+pub fn resolve_user(resolved: &mut Value, id: u64, name: &str) {
+    resolved["users"][id.to_string()] = user(id, name);
+    let mut partial = member(id, name, "0", false);
+    let fields = partial.as_object_mut().unwrap();
+    for gone in ["user", "deaf", "mute"] {
+        fields.remove(gone);
+    }
+    resolved["members"][id.to_string()] = partial;
+}
+
+/// A role object as Discord sends it (`permissions` is the bit set as a string).
+pub fn role(id: &str, name: &str, permissions: &str) -> Value {
+    json!({
+        "id": id, "name": name, "color": 0, "hoist": false, "icon": null,
+        "unicode_emoji": null, "position": 1, "permissions": permissions, "managed": false,
+        "mentionable": true, "flags": 0,
+        "colors": { "primary_color": 0, "secondary_color": null, "tertiary_color": null },
+    })
 }
 
 /// Autocomplete (type 4) while typing `option` of `/command sub`.

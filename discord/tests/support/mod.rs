@@ -172,8 +172,7 @@ impl Rig {
         let file_id = file["id"].as_str().unwrap().to_owned();
         options.push(serde_json::json!({ "name": option, "type": 11, "value": file_id }));
         let mut payload = slash(id, who, "en-US", command, sub, Value::Array(options));
-        payload["data"]["resolved"] =
-            serde_json::json!({ "attachments": { file_id.clone(): file } });
+        payload["data"]["resolved"]["attachments"] = serde_json::json!({ file_id.clone(): file });
         self.fake.dispatch("INTERACTION_CREATE", payload);
         id.to_string()
     }
