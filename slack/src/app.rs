@@ -179,11 +179,7 @@ impl SlackApp {
     /// with the reply following through `response_url`).
     pub async fn command(self: &Arc<Self>, cmd: SlashCommand) -> Value {
         let Some(typed) = command_line(&cmd) else {
-            let command = cmd
-                .command
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;");
+            let command = blocks::escape(&cmd.command);
             return json!({ "response_type": "ephemeral", "text": format!("Unknown command {command}") });
         };
         if let (Some(line), false) = (
@@ -664,6 +660,10 @@ fn remember(
 
 /// `Some(skip_bad)` when a line is `/admin import` without a file (a slash command never has one).
 fn import_request(line: &str) -> Option<bool> {
+    // Only `/admin` lines can be one: every other command is parsed once, by the core.
+    if !line.starts_with("/admin ") {
+        return None;
+    }
     match bot_core::command::parse(line) {
         Ok(Command::Admin(Admin::Import {
             csv: None,

@@ -13,7 +13,11 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+// Discord answers a broken limit the way it answers a broken registration.
+pub use super::registration::{Problem, error_body};
+use super::registration::{path, problem};
 
 pub const CONTENT: usize = 2000;
 pub const EMBEDS: usize = 10;
@@ -39,14 +43,6 @@ pub const INPUT_VALUE: usize = 4000;
 const CALLBACK_MESSAGE: u64 = 4;
 const CALLBACK_UPDATE: u64 = 7;
 const CALLBACK_MODAL: u64 = 9;
-
-/// One broken rule: where (the JSON path Discord names), its code and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub path: Vec<String>,
-    pub code: &'static str,
-    pub message: String,
-}
 
 /// Discord's 400 for a request to `path`, if its body breaks a limit; `None` for anything
 /// that is not a message or modal the bot sends.
@@ -300,44 +296,8 @@ pub fn check_modal(body: &Value, at: &[&str]) -> Vec<Problem> {
     out
 }
 
-/// Discord's error body: the problems as a tree of `_errors` lists along their paths.
-pub fn error_body(problems: &[Problem]) -> Value {
-    let mut errors = Map::new();
-    for p in problems {
-        let mut node = &mut errors;
-        for part in &p.path {
-            node = node
-                .entry(part.clone())
-                .or_insert_with(|| json!({}))
-                .as_object_mut()
-                .expect("an object at every step");
-        }
-        node.entry("_errors")
-            .or_insert_with(|| json!([]))
-            .as_array_mut()
-            .expect("_errors is a list")
-            .push(json!({ "code": p.code, "message": p.message }));
-    }
-    json!({ "code": 50035, "message": "Invalid Form Body", "errors": errors })
-}
-
 fn chars(s: &str) -> usize {
     s.chars().count()
-}
-
-fn path(at: &[String], more: &[&str]) -> Vec<String> {
-    at.iter()
-        .cloned()
-        .chain(more.iter().map(|s| (*s).to_owned()))
-        .collect()
-}
-
-fn problem(out: &mut Vec<Problem>, at: &[String], code: &'static str, message: String) {
-    out.push(Problem {
-        path: at.to_vec(),
-        code,
-        message,
-    });
 }
 
 fn max_len(out: &mut Vec<Problem>, at: &[String], s: &str, max: usize) {

@@ -118,7 +118,7 @@ pub fn error_body(problems: &[Problem]) -> Value {
     json!({ "code": 50035, "message": "Invalid Form Body", "errors": errors })
 }
 
-fn problem(out: &mut Vec<Problem>, at: &[String], code: &'static str, message: String) {
+pub(crate) fn problem(out: &mut Vec<Problem>, at: &[String], code: &'static str, message: String) {
     out.push(Problem {
         path: at.to_vec(),
         code,
@@ -126,7 +126,7 @@ fn problem(out: &mut Vec<Problem>, at: &[String], code: &'static str, message: S
     });
 }
 
-fn path(at: &[String], more: &[&str]) -> Vec<String> {
+pub(crate) fn path(at: &[String], more: &[&str]) -> Vec<String> {
     at.iter()
         .cloned()
         .chain(more.iter().map(|s| (*s).to_owned()))
