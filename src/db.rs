@@ -12,8 +12,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     open_with(url, false).await
 }
 
-/// For the bot answering people (run, shell): on PostgreSQL the directory also goes into
-/// memory, in the background.
+/// For the bot answering people (run, shell): the directory also goes into memory, in the
+/// background.
 pub async fn open_serving(url: &str) -> Result<Arc<dyn Store>> {
     open_with(url, true).await
 }
@@ -41,6 +41,14 @@ async fn open_with(url: &str, serving: bool) -> Result<Arc<dyn Store>> {
             .await
             .with_context(|| format!("opening SQLite at {shown}"))?;
         tracing::info!(database = %shown, "SQLite ready (migrated)");
+        if serving {
+            let warm = store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = warm.warm_search().await {
+                    tracing::warn!(error = %e, "loading the directory into memory failed");
+                }
+            });
+        }
         Ok(Arc::new(store))
     }
 }

@@ -181,6 +181,10 @@ impl Core {
     }
 
     async fn run(&self, actor: &Actor, command: Command, admin_known: bool) -> Reply {
+        crate::store::command_scope(self.run_scoped(actor, command, admin_known)).await
+    }
+
+    async fn run_scoped(&self, actor: &Actor, command: Command, admin_known: bool) -> Reply {
         let result = async {
             let mut ctx = self.context(actor).await?;
             if admin_known {
@@ -195,6 +199,10 @@ impl Core {
 
     /// A button press or form submission, by its encoded action id.
     pub async fn handle_action(&self, actor: &Actor, action_id: &str) -> Reply {
+        crate::store::command_scope(self.action_scoped(actor, action_id)).await
+    }
+
+    async fn action_scoped(&self, actor: &Actor, action_id: &str) -> Reply {
         let result = async {
             let action = Action::decode(action_id)?;
             let ctx = self.context(actor).await?;

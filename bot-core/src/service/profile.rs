@@ -104,13 +104,8 @@ impl Core {
         let offset = (page - 1) * PAGE_SIZE;
         // Members who blocked the searcher are not there for them (and never told): left out
         // by the store, so pages stay full and the count exact.
-        let blocks = self.store.blocks(ctx.community.id).await?;
         let query = SearchQuery {
-            exclude: blocks
-                .iter()
-                .filter(|(_, blocked)| *blocked == me.id)
-                .map(|(blocker, _)| *blocker)
-                .collect(),
+            exclude: self.store.blockers_of(ctx.community.id, me.id).await?,
             ..query.clone()
         };
         let found = self

@@ -1,5 +1,5 @@
 //! PostgreSQL: for several bot instances sharing state. The directory is searched in memory,
-//! kept current from the database's change notes (`pg_live_index`); the tsvector column built
+//! kept current from the database's change log (`live`, `pg_feed`); the tsvector column built
 //! from our own terms feeds it, and its GIN index serves the SQL search kept for a community
 //! that cannot be held in memory. `FOR UPDATE SKIP LOCKED` so instances never claim the same
 //! job.
@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres, Row};
 
-use super::pg_live_index::{LiveIndexes, LivePage};
+use super::live::{LivePage, LiveView};
 use super::rows::member_columns;
 use super::search_sql::{Majority, Years};
 use super::shared::impl_store;
@@ -22,12 +22,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgre
 
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
     /// Which communities hold most of the directory, and since when we know (see
     /// `scope_by_term`).
     majority: Majority,
-    /// The directory in memory, per community; `None` searches in SQL.
-    live: Option<Arc<LiveIndexes>>,
+    /// What commands read on every request, in memory (see `live`).
+    pub(super) live: Arc<LiveView>,
+    /// Whether searches use the directory in memory (else SQL only, for tests and benchmarks).
+    search_in_memory: bool,
 }
 
 impl PgStore {
@@ -41,7 +43,8 @@ impl PgStore {
         let store = PgStore {
             pool,
             majority: Majority::default(),
-            live: Some(Arc::default()),
+            live: Arc::default(),
+            search_in_memory: true,
         };
         store.reindex_search().await?;
         Ok(store)
@@ -55,22 +58,19 @@ impl PgStore {
     /// cannot be held in memory: for tests that compare the two and for the benchmark.
     #[doc(hidden)]
     pub fn with_sql_search(mut self) -> Self {
-        self.live = None;
+        self.search_in_memory = false;
         self
     }
 
-    /// Loads every community's directory into memory (see `pg_live_index`), so searches
+    /// Loads every community's directory into memory (see `live`), so searches
     /// after it never take the SQL path for want of a load. The binary runs it in the
     /// background at start.
     pub async fn warm_search(&self) -> StoreResult<()> {
-        let Some(live) = &self.live else {
-            return Ok(());
-        };
         let communities: Vec<CommunityId> = sqlx::query_scalar("SELECT id FROM communities")
             .fetch_all(&self.pool)
             .await?;
         for community in communities {
-            live.warm(&self.pool, community).await?;
+            self.live.warm(self, community).await?;
         }
         Ok(())
     }
@@ -83,9 +83,10 @@ impl PgStore {
         limit: u32,
         offset: u32,
     ) -> StoreResult<SearchPage> {
-        if let Some(live) = &self.live
-            && let Some(page) = live
-                .search(&self.pool, community, query, limit, offset)
+        if self.search_in_memory
+            && let Some(page) = self
+                .live
+                .search(self, community, query, limit, offset)
                 .await?
         {
             return self.read_page(community, page).await;

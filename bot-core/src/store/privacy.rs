@@ -352,21 +352,31 @@ macro_rules! impl_privacy_store {
                 community: i64,
             ) -> $crate::store::StoreResult<Option<$crate::store::Purpose>> {
                 use sqlx::Row;
-                let row = sqlx::query(
-                    "SELECT version, text, created_at FROM community_purposes \
-                     WHERE community_id = $1 ORDER BY version DESC LIMIT 1",
-                )
-                .bind(community)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.map(|r| {
-                    Ok($crate::store::Purpose {
-                        version: r.try_get("version")?,
-                        text: r.try_get("text")?,
-                        created_at: r.try_get("created_at")?,
+                let fetch = async {
+                    let row = sqlx::query(
+                        "SELECT version, text, created_at FROM community_purposes \
+                         WHERE community_id = $1 ORDER BY version DESC LIMIT 1",
+                    )
+                    .bind(community)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    row.map(|r| {
+                        Ok($crate::store::Purpose {
+                            version: r.try_get("version")?,
+                            text: r.try_get("text")?,
+                            created_at: r.try_get("created_at")?,
+                        })
                     })
-                })
-                .transpose()
+                    .transpose()
+                };
+                self.live
+                    .read_through(
+                        self,
+                        |v| v.purpose(community),
+                        fetch,
+                        |w, found| w.purpose(community, found),
+                    )
+                    .await
             }
 
             async fn publish_purpose(
@@ -410,13 +420,23 @@ macro_rules! impl_privacy_store {
                 community: i64,
                 member: i64,
             ) -> $crate::store::StoreResult<Option<i64>> {
-                Ok(sqlx::query_scalar(
-                    "SELECT MAX(version) FROM consents WHERE community_id = $1 AND member_id = $2",
-                )
-                .bind(community)
-                .bind(member)
-                .fetch_one(&self.pool)
-                .await?)
+                let fetch = async {
+                    Ok(sqlx::query_scalar(
+                        "SELECT MAX(version) FROM consents WHERE community_id = $1 AND member_id = $2",
+                    )
+                    .bind(community)
+                    .bind(member)
+                    .fetch_one(&self.pool)
+                    .await?)
+                };
+                self.live
+                    .read_through(
+                        self,
+                        |v| v.consent(member),
+                        fetch,
+                        |w, found: &Option<i64>| w.consent(member, *found),
+                    )
+                    .await
             }
 
             async fn record_consent(

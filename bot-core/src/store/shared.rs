@@ -276,51 +276,61 @@ macro_rules! impl_store {
                 defaults: &$crate::store::NewCommunity,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<$crate::domain::Community> {
-                const SELECT: &str = "SELECT c.* FROM spaces s \
-                    JOIN communities c ON c.id = s.community_id \
-                    WHERE s.platform = $1 AND s.space_id = $2";
-                if let Some(row) = sqlx::query(SELECT)
-                    .bind(platform.as_str())
-                    .bind(space_id)
-                    .fetch_optional(&self.pool)
-                    .await?
-                {
-                    return Self::community_from_row(&row);
-                }
-                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO communities (name, locale, timezone, requires_approval, \
-                     created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                )
-                .bind(&defaults.name)
-                .bind(defaults.locale.as_str())
-                .bind(&defaults.timezone)
-                .bind(defaults.requires_approval)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                let claimed = sqlx::query(
-                    "INSERT INTO spaces (platform, space_id, community_id) VALUES ($1, $2, $3) \
-                     ON CONFLICT (platform, space_id) DO NOTHING",
-                )
-                .bind(platform.as_str())
-                .bind(space_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if claimed == 1 {
-                    tx.commit().await?;
-                } else {
-                    // Another instance created it first; use theirs.
-                    tx.rollback().await?;
-                }
-                let row = sqlx::query(SELECT)
-                    .bind(platform.as_str())
-                    .bind(space_id)
-                    .fetch_one(&self.pool)
+                let fetch = async {
+                    const SELECT: &str = "SELECT c.* FROM spaces s \
+                        JOIN communities c ON c.id = s.community_id \
+                        WHERE s.platform = $1 AND s.space_id = $2";
+                    if let Some(row) = sqlx::query(SELECT)
+                        .bind(platform.as_str())
+                        .bind(space_id)
+                        .fetch_optional(&self.pool)
+                        .await?
+                    {
+                        return Self::community_from_row(&row);
+                    }
+                    let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO communities (name, locale, timezone, requires_approval, \
+                         created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(&defaults.name)
+                    .bind(defaults.locale.as_str())
+                    .bind(&defaults.timezone)
+                    .bind(defaults.requires_approval)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
                     .await?;
-                Self::community_from_row(&row)
+                    let claimed = sqlx::query(
+                        "INSERT INTO spaces (platform, space_id, community_id) VALUES ($1, $2, $3) \
+                         ON CONFLICT (platform, space_id) DO NOTHING",
+                    )
+                    .bind(platform.as_str())
+                    .bind(space_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if claimed == 1 {
+                        tx.commit().await?;
+                    } else {
+                        // Another instance created it first; use theirs.
+                        tx.rollback().await?;
+                    }
+                    let row = sqlx::query(SELECT)
+                        .bind(platform.as_str())
+                        .bind(space_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    Self::community_from_row(&row)
+                };
+                self.live
+                    .read_through(
+                        self,
+                        |v| v.community(platform, space_id),
+                        fetch,
+                        |w, found| w.community(platform, space_id, found),
+                    )
+                    .await
             }
 
             async fn update_community(
@@ -377,18 +387,32 @@ macro_rules! impl_store {
                 platform: $crate::domain::Platform,
                 user_id: &str,
             ) -> $crate::store::StoreResult<Option<$crate::domain::Member>> {
-                let row = sqlx::query(concat!(
-                    "SELECT ",
-                    $crate::store::rows::member_columns!(),
-                    " FROM identities x JOIN members m ON m.id = x.member_id \
-                     WHERE x.community_id = $1 AND x.platform = $2 AND x.user_id = $3"
-                ))
-                .bind(community)
-                .bind(platform.as_str())
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await?;
-                row.as_ref().map(Self::member_from_row).transpose()
+                let fetch = async {
+                    let row = sqlx::query(concat!(
+                        "SELECT ",
+                        $crate::store::rows::member_columns!(),
+                        " FROM identities x JOIN members m ON m.id = x.member_id \
+                         WHERE x.community_id = $1 AND x.platform = $2 AND x.user_id = $3"
+                    ))
+                    .bind(community)
+                    .bind(platform.as_str())
+                    .bind(user_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    row.as_ref().map(Self::member_from_row).transpose()
+                };
+                self.live
+                    .read_through(
+                        self,
+                        |v| v.member(community, platform, user_id).map(Some),
+                        fetch,
+                        |w, found| {
+                            if let Some(m) = found {
+                                w.member(platform, user_id, m)
+                            }
+                        },
+                    )
+                    .await
             }
 
             async fn member_by_handle(

@@ -32,6 +32,12 @@ pub trait SocialStore: Send + Sync {
     async fn blocked_between(&self, a: MemberId, b: MemberId) -> StoreResult<bool>;
     /// Every block in the community, as (blocker, blocked).
     async fn blocks(&self, community: CommunityId) -> StoreResult<Vec<(MemberId, MemberId)>>;
+    /// Who blocked `member` (whom a search by them leaves out); served from memory.
+    async fn blockers_of(
+        &self,
+        community: CommunityId,
+        member: MemberId,
+    ) -> StoreResult<Vec<MemberId>>;
 
     async fn insert_intro(
         &self,
@@ -240,6 +246,30 @@ macro_rules! impl_social_store {
                 rows.iter()
                     .map(|r| Ok((r.try_get("blocker_id")?, r.try_get("blocked_id")?)))
                     .collect()
+            }
+
+            async fn blockers_of(
+                &self,
+                community: i64,
+                member: i64,
+            ) -> $crate::store::StoreResult<Vec<i64>> {
+                let fetch = async {
+                    Ok(sqlx::query_scalar(
+                        "SELECT blocker_id FROM blocks WHERE community_id = $1 AND blocked_id = $2",
+                    )
+                    .bind(community)
+                    .bind(member)
+                    .fetch_all(&self.pool)
+                    .await?)
+                };
+                self.live
+                    .read_through(
+                        self,
+                        |v| v.blockers(member),
+                        fetch,
+                        |w, found: &Vec<i64>| w.blockers(member, found),
+                    )
+                    .await
             }
 
             async fn insert_intro(

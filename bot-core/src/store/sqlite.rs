@@ -1,12 +1,17 @@
 //! SQLite: the embedded default. One file, WAL, a busy timeout; FTS5 for the directory.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
+use super::live::LiveView;
+use super::sqlite_feed::Commits;
+
+use super::live::LivePage;
 use super::rows::member_columns;
 use super::search_sql::{Majority, Years};
 use super::shared::impl_store;
@@ -18,10 +23,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
     /// Which communities hold most of the directory, and since when we know (see
     /// `scope_by_term`).
     majority: Majority,
+    /// What commands read on every request, in memory (see `live`).
+    pub(super) live: Arc<LiveView>,
+    /// How far this process's commits have written the change log (see `sqlite_feed`).
+    pub(super) commits: Arc<Commits>,
 }
 
 impl SqliteStore {
@@ -39,14 +48,18 @@ impl SqliteStore {
             // last commits), and much faster than FULL.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
+        let commits = Commits::for_file(options.get_filename());
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .after_connect(commits.hooks())
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
         let store = SqliteStore {
             pool,
             majority: Majority::default(),
+            live: Arc::default(),
+            commits,
         };
         store.reindex_search().await?;
         Ok(store)
@@ -82,12 +95,73 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Search in memory; in SQL while the community loads.
+    async fn search_page(
+        &self,
+        community: CommunityId,
+        query: &SearchQuery,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<SearchPage> {
+        match self
+            .live
+            .search(self, community, query, limit, offset)
+            .await?
+        {
+            Some(page) => self.read_page(community, page).await,
+            None => self.search_page_sql(community, query, limit, offset).await,
+        }
+    }
+
+    /// The page's members, in the order the index gave.
+    async fn read_page(&self, community: CommunityId, page: LivePage) -> StoreResult<SearchPage> {
+        let mut rows = if page.ids.is_empty() {
+            Vec::new()
+        } else {
+            let ids = (0..page.ids.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                concat!(
+                    "SELECT ",
+                    member_columns!(),
+                    " FROM members m WHERE m.community_id = $1 AND m.status = 'approved' \
+                     AND m.id IN ({})"
+                ),
+                ids
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community);
+            for id in &page.ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(&self.pool).await?
+        };
+        rows.sort_by_key(|row| {
+            let id: Option<MemberId> = row.try_get(0).ok();
+            page.ids.iter().position(|&p| Some(p) == id)
+        });
+        Self::page(&rows, i64::try_from(page.counted).unwrap_or(i64::MAX))
+    }
+
+    /// Loads every community's directory into memory, so the first searches need not go to
+    /// SQL (the binary runs it in the background at start).
+    pub async fn warm_search(&self) -> StoreResult<()> {
+        let communities: Vec<CommunityId> = sqlx::query_scalar("SELECT id FROM communities")
+            .fetch_all(&self.pool)
+            .await?;
+        for community in communities {
+            self.live.warm(self, community).await?;
+        }
+        Ok(())
+    }
+
     /// One statement: count the matches up to the limit; walk the tiers newest first for the
     /// ids the page needs (with few matches, members whose name has every word of the text,
     /// then the rest; with many, everyone matching); read only the page's members. Every step
     /// follows the full-text index in id order and stops early, so a term matching half the
     /// directory costs what a rare one does.
-    async fn search_page(
+    async fn search_page_sql(
         &self,
         community: CommunityId,
         query: &SearchQuery,

@@ -2,7 +2,7 @@
 //! document has it, ascending ids. PostgreSQL's GIN index cannot stop early and every match
 //! it tests costs a visit to the members heap (1–3 µs a row), so a common term such as "rust"
 //! cost milliseconds per search; here a search intersects sorted lists newest first and stops
-//! as soon as it has what the page and the capped count need. `pg_live_index` keeps one of
+//! as soon as it has what the page and the capped count need. `live` keeps one of
 //! these per community current with the database; this module is pure data.
 
 use std::borrow::Cow;
@@ -12,7 +12,7 @@ use super::{SEARCH_COUNT_LIMIT, SearchQuery};
 use crate::search::{self, QueryTerm};
 
 /// Member ids as stored in the lists: `u32` halves the memory of `i64`. A community whose ids
-/// do not fit is searched in SQL instead (see `pg_live_index`).
+/// do not fit is searched in SQL instead (see `live`).
 pub(super) type Slot = u32;
 
 /// One approved member's document as the index needs it.
