@@ -1,13 +1,19 @@
 //! Command latency through the core: a typed line parsed, run against a real store, and
 //! rendered as a `Reply`, as every adapter calls it (`Core::handle_text`). On a SQLite file and
-//! a PostgreSQL database.
+//! a PostgreSQL database. Beside the latency: the SQL statements each command ran (counted from
+//! sqlx's own statement events) and the process CPU it took (every thread, the SQLite worker
+//! threads included, from `/proc/self/task/*/schedstat`), so a command that starts touching
+//! the database again, or costs more, shows here.
 //!
 //! `cargo bench -p bot-core --bench commands`. `ALUMNI_BENCH_COMMANDS` (default 1000) members
 //! join, each searches once and each RSVPs once to one event; `ALUMNI_BENCH_BACKENDS`
 //! (default `sqlite,postgres`).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+use tracing_subscriber::layer::SubscriberExt;
 
 use bot_core::clock::ManualClock;
 use bot_core::domain::{Identity, Platform};
@@ -68,9 +74,42 @@ const SURNAMES: [&str; 8] = [
 const GIVEN: [&str; 6] = ["太郎", "花子", "洋介", "John", "Mary", "結衣"];
 const SKILLS: [&str; 6] = ["Rust", "Go", "経理", "人事", "TypeScript", "採用"];
 
+/// SQL statements run so far (sqlx reports each one as an event on `sqlx::query`).
+static STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
+struct CountStatements;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountStatements {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() == "sqlx::query" {
+            STATEMENTS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// CPU time of every thread of this process so far, in nanoseconds.
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Latencies, and per command the statements run and the CPU taken.
+struct Timed {
+    ms: Vec<f64>,
+    statements: f64,
+    cpu_us: f64,
+}
+
 /// Runs `line(i)` as member `i` for every i, timing each; panics if a reply is an error.
-async fn timed(core: &Core, n: usize, line: impl Fn(usize) -> String) -> Vec<f64> {
+async fn timed(core: &Core, n: usize, line: impl Fn(usize) -> String) -> Timed {
     let mut ms = Vec::with_capacity(n);
+    let (statements, cpu) = (STATEMENTS.load(Ordering::Relaxed), process_cpu_ns());
     for i in 0..n {
         let text = line(i);
         let start = Instant::now();
@@ -78,7 +117,11 @@ async fn timed(core: &Core, n: usize, line: impl Fn(usize) -> String) -> Vec<f64
         ms.push(start.elapsed().as_secs_f64() * 1000.0);
         assert!(!reply.error, "{text}: {}", reply.to_plain_text());
     }
-    ms
+    Timed {
+        ms,
+        statements: (STATEMENTS.load(Ordering::Relaxed) - statements) as f64 / n as f64,
+        cpu_us: (process_cpu_ns() - cpu) as f64 / n as f64 / 1000.0,
+    }
 }
 
 async fn run(label: &str, store: Arc<dyn Store>, n: usize) {
@@ -113,19 +156,24 @@ async fn run(label: &str, store: Arc<dyn Store>, n: usize) {
         format!("/event rsvp 1 {choice}")
     })
     .await;
-    for (command, ms) in [("join", join), ("search", search), ("RSVP", rsvp)] {
-        let (p50, p99) = percentiles(ms);
-        println!("| {label} | {command} | {n} | {p50:.2} | {p99:.2} |");
+    for (command, t) in [("join", join), ("search", search), ("RSVP", rsvp)] {
+        let (p50, p99) = percentiles(t.ms);
+        println!(
+            "| {label} | {command} | {n} | {p50:.2} | {p99:.2} | {:.1} | {:.0} |",
+            t.statements, t.cpu_us
+        );
     }
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(CountStatements))
+        .expect("subscriber");
     let n = env_usize("ALUMNI_BENCH_COMMANDS", 1000);
     let backends =
         std::env::var("ALUMNI_BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
-    println!("| backend | command | runs | p50 ms | p99 ms |");
-    println!("|---|---|---:|---:|---:|");
+    println!("| backend | command | runs | p50 ms | p99 ms | statements | CPU µs |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
     if backends.contains("sqlite") {
         let db = TempSqlite::new("bench-commands");
         let store = SqliteStore::connect(&db.url()).await.expect("sqlite");

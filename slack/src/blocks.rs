@@ -174,6 +174,9 @@ pub fn mrkdwn(text: &str) -> String {
 }
 
 pub(crate) fn escape(text: &str) -> String {
+    if !text.contains(['&', '<', '>']) {
+        return text.to_owned();
+    }
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -195,6 +198,14 @@ fn chunks(text: &str, max: usize) -> Vec<String> {
 /// break that fits, else after a list's last ", ", else after the last space, else anywhere
 /// outside an escape (`&amp;`) or a `<…>` token (a date, a mention), which would break if cut.
 pub fn split(text: &str, max: usize) -> Vec<String> {
+    // Most texts fit: no need to look at them character by character.
+    if text.len() <= max || text.chars().count() <= max {
+        return if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![text.to_owned()]
+        };
+    }
     let mut out = Vec::new();
     let mut rest: Vec<char> = text.chars().collect();
     while rest.len() > max {

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::term_index::{Doc, Slot, TermIndex};
-use super::{Purpose, SearchQuery, StoreResult};
+use super::{Purpose, SEARCH_COUNT_LIMIT, SearchPage, SearchQuery, StoreResult};
 use crate::domain::{Community, CommunityId, Member, MemberId, Platform};
 
 /// An idle view reloads afresh after this long: the log keeps a day (see `prune`).
@@ -61,11 +61,13 @@ pub(super) trait ChangeFeed: Sync {
     fn must_read(&self, mark: i64, read_at: Instant) -> bool;
     /// The view read the log up to `mark`.
     fn read_done(&self, _mark: i64) {}
-    /// Every approved member's document in `community` (`None`: ids too large for memory).
+    /// Every approved member of `community` in an index, read in one snapshot (`None`: ids
+    /// too large for memory). Built row by row ([`DirectoryBuilder`]), so loading holds the
+    /// index and a chunk of rows, never every document at once.
     fn directory(
         &self,
         community: CommunityId,
-    ) -> impl Future<Output = StoreResult<Option<Vec<(MemberId, OwnedDoc)>>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<TermIndex>>> + Send;
     /// Deletes log rows older than [`KEEP_CHANGES_HOURS`].
     fn prune(&self) -> impl Future<Output = StoreResult<()>> + Send;
 }
@@ -86,6 +88,10 @@ struct State {
     purposes: HashMap<CommunityId, Option<Purpose>>,
     consents: HashMap<MemberId, Option<i64>>,
     blockers: HashMap<MemberId, Vec<MemberId>>,
+    /// Why an admin is one (checked on each of their commands).
+    admin_sources: HashMap<MemberId, (CommunityId, Option<String>)>,
+    /// Approved members as search pages show them (a repeated search reads no row).
+    by_id: HashMap<MemberId, Member>,
     directories: HashMap<CommunityId, Directory>,
 }
 
@@ -205,6 +211,56 @@ impl LiveView {
         Ok(value)
     }
 
+    /// A page's approved members of `community` in the order of `ids`: from memory, the rest
+    /// `fetch`ed (and kept when nothing changed meanwhile).
+    pub async fn page_members<F, Fut>(
+        &self,
+        feed: &F,
+        community: CommunityId,
+        page: LivePage,
+        fetch: impl FnOnce(Vec<MemberId>) -> Fut,
+    ) -> StoreResult<SearchPage>
+    where
+        F: ChangeFeed,
+        Fut: Future<Output = StoreResult<Vec<Member>>>,
+    {
+        let epoch = self.fresh(feed).await?;
+        let (mut known, missing): (HashMap<MemberId, Member>, Vec<MemberId>) = {
+            let s = self.lock();
+            let mut known = HashMap::new();
+            let mut missing = Vec::new();
+            for id in &page.ids {
+                match s.by_id.get(id).filter(|m| m.community_id == community) {
+                    Some(m) => {
+                        known.insert(*id, m.clone());
+                    }
+                    None => missing.push(*id),
+                }
+            }
+            (known, missing)
+        };
+        if !missing.is_empty() {
+            let fetched = fetch(missing).await?;
+            let mut s = self.lock();
+            let keep = s.epoch == epoch.0;
+            if keep {
+                s.trim();
+            }
+            for m in fetched {
+                if keep {
+                    s.by_id.insert(m.id, m.clone());
+                }
+                known.insert(m.id, m);
+            }
+        }
+        let limit = SEARCH_COUNT_LIMIT;
+        Ok(SearchPage {
+            members: page.ids.iter().filter_map(|id| known.remove(id)).collect(),
+            total: page.counted.min(limit),
+            total_exact: page.counted <= limit,
+        })
+    }
+
     /// The page from memory, `None` to search in SQL this time (the community is loading, or
     /// cannot be held in memory). A community not yet in memory starts loading; a small one is
     /// waited for.
@@ -270,28 +326,19 @@ impl LiveView {
         };
         let loaded = feed.directory(community).await;
         let _reading = self.reading.lock().await;
-        let docs = match loaded {
-            Ok(docs) => docs,
+        let index = match loaded {
+            Ok(index) => index,
             Err(e) => {
                 self.lock().directories.remove(&community);
                 tracing::warn!(community, error = %e, "loading the directory into memory failed; searching in SQL");
                 return Err(e);
             }
         };
-        let Some(docs) = docs else {
+        let Some(index) = index else {
             self.lock().directories.insert(community, Directory::InSql);
             return Ok(());
         };
-        let mut index = TermIndex::default();
-        let mut members = 0;
-        for (id, doc) in &docs {
-            let Ok(slot) = Slot::try_from(*id) else {
-                self.lock().directories.insert(community, Directory::InSql);
-                return Ok(());
-            };
-            index.upsert(borrowed(slot, doc));
-            members += 1;
-        }
+        let members = index.len();
         tracing::info!(
             community,
             members,
@@ -319,6 +366,35 @@ fn page(index: &TermIndex, query: &SearchQuery, limit: u32, offset: u32) -> Live
     LivePage {
         ids: found.page.into_iter().map(MemberId::from).collect(),
         counted: found.counted,
+    }
+}
+
+/// Builds a directory from rows as a backend reads them.
+#[derive(Default)]
+pub(super) struct DirectoryBuilder {
+    index: TermIndex,
+    too_large: bool,
+}
+
+impl DirectoryBuilder {
+    pub fn add(&mut self, id: MemberId, terms: Vec<std::borrow::Cow<'_, str>>, years: (Option<i32>, Option<i32>)) {
+        match Slot::try_from(id) {
+            Ok(id) => self.index.upsert(Doc {
+                id,
+                terms,
+                joined: years.0,
+                left: years.1,
+            }),
+            Err(_) => self.too_large = true,
+        }
+    }
+
+    pub fn finish(mut self) -> Option<TermIndex> {
+        if self.too_large {
+            return None;
+        }
+        self.index.compact();
+        Some(self.index)
     }
 }
 
@@ -366,6 +442,8 @@ impl State {
             }
             self.consents.remove(&member);
             self.blockers.remove(&member);
+            self.by_id.remove(&member);
+            self.admin_sources.remove(&member);
             let Some(Directory::Ready(index)) = self.directories.get_mut(&change.community) else {
                 continue;
             };
@@ -391,6 +469,12 @@ impl State {
         }
         if self.blockers.len() > MAX_ENTRIES {
             self.blockers.clear();
+        }
+        if self.admin_sources.len() > MAX_ENTRIES {
+            self.admin_sources.clear();
+        }
+        if self.by_id.len() > MAX_ENTRIES / 4 {
+            self.by_id.clear();
         }
     }
 }
@@ -420,6 +504,13 @@ impl ViewRead<'_> {
 
     pub fn blockers(&self, member: MemberId) -> Option<Vec<MemberId>> {
         self.0.blockers.get(&member).cloned()
+    }
+
+    pub fn admin_source(&self, community: CommunityId, member: MemberId) -> Option<Option<String>> {
+        match self.0.admin_sources.get(&member) {
+            Some((c, source)) if *c == community => Some(source.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -453,6 +544,17 @@ impl ViewWrite<'_> {
 
     pub fn blockers(&mut self, member: MemberId, blockers: &[MemberId]) {
         self.0.blockers.insert(member, blockers.to_vec());
+    }
+
+    pub fn admin_source(
+        &mut self,
+        community: CommunityId,
+        member: MemberId,
+        source: &Option<String>,
+    ) {
+        self.0
+            .admin_sources
+            .insert(member, (community, source.clone()));
     }
 }
 

@@ -16,7 +16,8 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 
 use super::StoreResult;
-use super::live::{self, Change, ChangeFeed, KEEP_CHANGES_HOURS, OwnedDoc};
+use super::live::{self, Change, ChangeFeed, DirectoryBuilder, KEEP_CHANGES_HOURS, OwnedDoc};
+use super::term_index::TermIndex;
 use super::postgres::PgStore;
 use crate::domain::{CommunityId, MemberId};
 
@@ -78,15 +79,12 @@ impl ChangeFeed for PgStore {
     }
 
     /// Every approved member of the community, read in id order in one snapshot.
-    async fn directory(
-        &self,
-        community: CommunityId,
-    ) -> StoreResult<Option<Vec<(MemberId, OwnedDoc)>>> {
+    async fn directory(&self, community: CommunityId) -> StoreResult<Option<TermIndex>> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let mut docs = Vec::new();
+        let mut builder = DirectoryBuilder::default();
         let mut after: MemberId = 0;
         loop {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -102,11 +100,16 @@ impl ChangeFeed for PgStore {
             let Some(last) = rows.last() else { break };
             after = last.try_get(0)?;
             for row in &rows {
-                docs.push((row.try_get(0)?, doc_at(row, 1)?));
+                let text: Option<&str> = row.try_get(1)?;
+                builder.add(
+                    row.try_get(0)?,
+                    lexemes(text.unwrap_or_default()),
+                    (row.try_get(2)?, row.try_get(3)?),
+                );
             }
         }
         tx.commit().await?;
-        Ok(Some(docs))
+        Ok(builder.finish())
     }
 
     async fn prune(&self) -> StoreResult<()> {

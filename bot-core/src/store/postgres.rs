@@ -94,27 +94,24 @@ impl PgStore {
         self.search_page_sql(community, query, limit, offset).await
     }
 
-    /// The page's members, in the order the index gave.
+    /// The page's members, in the order the index gave (those shown lately from memory).
     async fn read_page(&self, community: CommunityId, page: LivePage) -> StoreResult<SearchPage> {
-        let mut rows = if page.ids.is_empty() {
-            Vec::new()
-        } else {
-            sqlx::query(concat!(
+        let fetch = |ids: Vec<MemberId>| async move {
+            let rows = sqlx::query(concat!(
                 "SELECT ",
                 member_columns!(),
                 " FROM members m WHERE m.id = ANY($1) AND m.community_id = $2 \
                  AND m.status = 'approved'"
             ))
-            .bind(&page.ids)
+            .bind(&ids)
             .bind(community)
             .fetch_all(&self.pool)
-            .await?
+            .await?;
+            rows.iter()
+                .map(Self::member_from_row)
+                .collect::<StoreResult<Vec<Member>>>()
         };
-        rows.sort_by_key(|row| {
-            let id: Option<MemberId> = row.try_get(0).ok();
-            page.ids.iter().position(|&p| Some(p) == id)
-        });
-        Self::page(&rows, i64::try_from(page.counted).unwrap_or(i64::MAX))
+        self.live.page_members(self, community, page, fetch).await
     }
 
     /// The document as lexemes (no positions, so no weights): the name's terms are there twice,

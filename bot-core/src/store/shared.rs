@@ -631,14 +631,24 @@ macro_rules! impl_store {
                 community: $crate::domain::CommunityId,
                 member: $crate::domain::MemberId,
             ) -> $crate::store::StoreResult<Option<String>> {
-                let source: Option<Option<String>> = sqlx::query_scalar(
-                    "SELECT admin_source FROM members WHERE community_id = $1 AND id = $2",
-                )
-                .bind(community)
-                .bind(member)
-                .fetch_optional(&self.pool)
-                .await?;
-                Ok(source.flatten())
+                let fetch = async {
+                    let source: Option<Option<String>> = sqlx::query_scalar(
+                        "SELECT admin_source FROM members WHERE community_id = $1 AND id = $2",
+                    )
+                    .bind(community)
+                    .bind(member)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(source.flatten())
+                };
+                self.live
+                    .read_through(
+                        self,
+                        |v| v.admin_source(community, member),
+                        fetch,
+                        |w, found| w.admin_source(community, member, found),
+                    )
+                    .await
             }
 
             async fn set_admin_source(

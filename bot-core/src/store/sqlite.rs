@@ -113,12 +113,10 @@ impl SqliteStore {
         }
     }
 
-    /// The page's members, in the order the index gave.
+    /// The page's members, in the order the index gave (those shown lately from memory).
     async fn read_page(&self, community: CommunityId, page: LivePage) -> StoreResult<SearchPage> {
-        let mut rows = if page.ids.is_empty() {
-            Vec::new()
-        } else {
-            let ids = (0..page.ids.len())
+        let fetch = |ids: Vec<MemberId>| async move {
+            let list = (0..ids.len())
                 .map(|i| format!("${}", i + 2))
                 .collect::<Vec<_>>()
                 .join(", ");
@@ -129,19 +127,18 @@ impl SqliteStore {
                     " FROM members m WHERE m.community_id = $1 AND m.status = 'approved' \
                      AND m.id IN ({})"
                 ),
-                ids
+                list
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community);
-            for id in &page.ids {
+            for id in &ids {
                 q = q.bind(id);
             }
-            q.fetch_all(&self.pool).await?
+            let rows = q.fetch_all(&self.pool).await?;
+            rows.iter()
+                .map(Self::member_from_row)
+                .collect::<StoreResult<Vec<Member>>>()
         };
-        rows.sort_by_key(|row| {
-            let id: Option<MemberId> = row.try_get(0).ok();
-            page.ids.iter().position(|&p| Some(p) == id)
-        });
-        Self::page(&rows, i64::try_from(page.counted).unwrap_or(i64::MAX))
+        self.live.page_members(self, community, page, fetch).await
     }
 
     /// Loads every community's directory into memory, so the first searches need not go to

@@ -4,6 +4,7 @@
 //! past what it applied, and once a second for other processes writing the same file (the
 //! command-line tools). A search with nothing changed touches the database only for its page.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -17,10 +18,13 @@ use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::{SqliteConnection, SqliteOperation};
 
 use super::StoreResult;
-use super::live::{Change, ChangeFeed, KEEP_CHANGES_HOURS, OwnedDoc};
+use super::live::{Change, ChangeFeed, DirectoryBuilder, KEEP_CHANGES_HOURS, OwnedDoc};
+use super::term_index::TermIndex;
 use super::sqlite::SqliteStore;
 use crate::domain::{CommunityId, MemberId};
 
+/// Members read per statement when loading a directory.
+const LOAD_CHUNK: i64 = 5000;
 /// Another process's writes are seen within this long.
 const OTHER_PROCESSES: Duration = Duration::from_secs(1);
 /// The years a range can find a member by: none that they hide (see `search_sql::Years`).
@@ -172,23 +176,38 @@ impl ChangeFeed for SqliteStore {
         self.commits.target() > known || read_at.elapsed() > OTHER_PROCESSES
     }
 
-    async fn directory(
-        &self,
-        community: CommunityId,
-    ) -> StoreResult<Option<Vec<(MemberId, OwnedDoc)>>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT m.id, s.name_tokens, s.other_tokens, {YEARS} \
-             FROM members m JOIN member_search s ON s.rowid = m.id \
-             WHERE m.community_id = $1 AND m.status = 'approved' ORDER BY m.id"
-        )))
-        .bind(community)
-        .fetch_all(&self.pool)
-        .await?;
-        let docs = rows
-            .iter()
-            .map(|row| Ok((row.try_get(0)?, doc_at(row, 1)?)))
-            .collect::<StoreResult<_>>()?;
-        Ok(Some(docs))
+    async fn directory(&self, community: CommunityId) -> StoreResult<Option<TermIndex>> {
+        // One read transaction: one snapshot, read a chunk at a time.
+        let mut tx = self.pool.begin().await?;
+        let mut builder = DirectoryBuilder::default();
+        let mut after: MemberId = 0;
+        loop {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT m.id, s.name_tokens, s.other_tokens, {YEARS} \
+                 FROM members m JOIN member_search s ON s.rowid = m.id \
+                 WHERE m.community_id = $1 AND m.status = 'approved' AND m.id > $2 \
+                 ORDER BY m.id LIMIT {LOAD_CHUNK}"
+            )))
+            .bind(community)
+            .bind(after)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.try_get(0)?;
+            for row in &rows {
+                let name: Option<&str> = row.try_get(1)?;
+                let other: Option<&str> = row.try_get(2)?;
+                let terms = name
+                    .into_iter()
+                    .chain(other)
+                    .flat_map(str::split_whitespace)
+                    .map(Cow::Borrowed)
+                    .collect();
+                builder.add(row.try_get(0)?, terms, (row.try_get(3)?, row.try_get(4)?));
+            }
+        }
+        tx.commit().await?;
+        Ok(builder.finish())
     }
 
     async fn prune(&self) -> StoreResult<()> {

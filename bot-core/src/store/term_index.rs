@@ -67,6 +67,18 @@ impl TermIndex {
         self.all.len()
     }
 
+    /// Gives back the room lists grew into while loading (a list grows by doubling; most
+    /// terms, CJK bigrams especially, have a handful of members).
+    pub fn compact(&mut self) {
+        for list in &mut self.postings {
+            list.shrink_to_fit();
+        }
+        self.postings.shrink_to_fit();
+        self.all.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.years.shrink_to_fit();
+    }
+
     /// Postings held, for the memory estimate in logs.
     pub fn postings(&self) -> usize {
         self.postings.iter().map(Vec::len).sum()
@@ -143,12 +155,15 @@ impl TermIndex {
             None => true,
             Some((from, to)) => value.is_some_and(|v| (from..=to).contains(&v)),
         };
+        // Every id in a list is in the index: the years are looked up only when asked about.
+        let ranged = query.joined.is_some() || query.left.is_some();
         let matches = |id: &Slot| {
             !query.exclude.contains(&i64::from(*id))
                 && tests.iter().all(|l| l.binary_search(id).is_ok())
-                && self.years.get(id).is_some_and(|&(joined, left)| {
-                    in_range(joined, query.joined) && in_range(left, query.left)
-                })
+                && (!ranged
+                    || self.years.get(id).is_some_and(|&(joined, left)| {
+                        in_range(joined, query.joined) && in_range(left, query.left)
+                    }))
         };
 
         let want = (offset as usize).saturating_add(limit as usize);
