@@ -106,6 +106,8 @@ struct Parser<'a> {
     bare_hour: Option<u32>,
     /// A weekday with no `来週` / `next` before it: the date, unless a date is also written.
     lone_weekday: Option<u8>,
+    /// How the start's hour was qualified, for an end written bare.
+    start_period: Option<Period>,
 }
 
 /// Read the tokens of a phrase.
@@ -117,6 +119,7 @@ pub fn parse(toks: &[Tok]) -> Result<Phrase, TimeError> {
         period: None,
         bare_hour: None,
         lone_weekday: None,
+        start_period: None,
     };
     while p.i < toks.len() {
         p.step()?;
@@ -429,11 +432,27 @@ impl Parser<'_> {
             _ => None,
         };
         if suffix.is_some() {
+            // English hours run 12, 1 … 11: there is no 0am or 13pm.
+            if !(1..=12).contains(&h) {
+                return Err(TimeError::Impossible);
+            }
             used += 1;
         }
         let pending = self.period.take();
         let period = suffix.or(prefix).or(pending);
-        let secs = seconds(h, m, s, period)?;
+        let mut secs = seconds(h, m, s, period)?;
+        if period.is_none() && self.phrase.ranged {
+            // 夜7時半〜9時半: an end written bare is read like the start, if that is later.
+            let carried = self.start_period.map(|p| seconds(h, m, s, Some(p)));
+            if let (Some(Ok(carried)), Some(start)) = (carried, self.phrase.time)
+                && carried > start
+            {
+                secs = carried;
+            }
+        }
+        if !self.phrase.ranged {
+            self.start_period = period;
+        }
         if let Some(bare) = self.bare_hour.take() {
             // 19〜21時, 7-9pm: the start is read the way the end is written.
             let mut start = seconds(bare, 0, 0, period)?;
