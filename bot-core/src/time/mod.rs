@@ -229,17 +229,28 @@ fn phrase_of(text: &str) -> Result<(phrase::Phrase, Zone), TimeError> {
     Ok((phrase::parse(&toks)?, zone))
 }
 
-/// An instant (`at:`, `:clock`): a phrase, ISO 8601, or our own output read back.
+/// An instant (`at:`, `:clock`): a phrase, ISO 8601, or our own output read back. To the
+/// minute, as it is written back: seconds typed are dropped.
 pub fn read(text: &str, r: &Reader) -> Result<Reading, TimeError> {
-    if let Some(at) = absolute(text.trim()) {
-        return Ok(Reading {
+    let mut reading = match absolute(text.trim()) {
+        Some(at) => Reading {
             at,
             end: None,
             notes: Vec::new(),
-        });
-    }
-    let (phrase, zone) = phrase_of(text)?;
-    resolve::instant(&phrase, r, &zone)
+        },
+        None => {
+            let (phrase, zone) = phrase_of(text)?;
+            resolve::instant(&phrase, r, &zone)?
+        }
+    };
+    reading.at = to_minute(reading.at);
+    reading.end = reading.end.map(to_minute);
+    Ok(reading)
+}
+
+fn to_minute(at: DateTime<Utc>) -> DateTime<Utc> {
+    at - chrono::TimeDelta::seconds(at.timestamp().rem_euclid(60))
+        - chrono::TimeDelta::nanoseconds(i64::from(at.timestamp_subsec_nanos()))
 }
 
 /// An end (`end:`): as [`read`], but a time alone is on the start's day, or the day after when

@@ -90,11 +90,9 @@ fn month_day(m: u32, d: u32, today: NaiveDate) -> Result<(NaiveDate, Option<Note
 pub fn instant(p: &Phrase, r: &Reader, zone: &Zone) -> Result<super::Reading, TimeError> {
     let mut notes = Vec::new();
     if let Some(offset) = p.offset {
-        // `in 2 hours` is from now, to the minute.
-        let at = r.now + offset;
-        let at = at - TimeDelta::seconds(at.timestamp().rem_euclid(60));
+        // `in 2 hours` is from now (to the minute, as every reading).
         return Ok(super::Reading {
-            at,
+            at: r.now + offset,
             end: None,
             notes,
         });
