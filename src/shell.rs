@@ -20,8 +20,8 @@ use bot_core::i18n::Locale;
 use bot_core::messenger::{Address, Delivery, DeliveryError, Messenger};
 use bot_core::reply::Reply;
 use bot_core::scheduler::Scheduler;
-use bot_core::service::{Actor, Core};
 use bot_core::service::when;
+use bot_core::service::{Actor, Core};
 use bot_core::time::{self, DateOrder, Reader, TimeError};
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -326,8 +326,9 @@ impl Shell {
                 ));
             }
             Err(e) => {
-                return Err(when::refusal(e, "clock", arg, self.timezone, locale, None)
-                    .render(locale));
+                return Err(
+                    when::refusal(e, "clock", arg, self.timezone, locale, None).render(locale)
+                );
             }
         };
         if at < now {

@@ -43,7 +43,11 @@ pub fn check_text(text: &str) {
                 let again = time::read(&written, &reader).map(|r| r.at);
                 assert_eq!(again, Ok(reading.at), "{text:?} written as {written:?}");
                 if let Some(end) = reading.end {
-                    assert!(end > reading.at, "{text:?}: end {end} before {}", reading.at);
+                    assert!(
+                        end > reading.at,
+                        "{text:?}: end {end} before {}",
+                        reading.at
+                    );
                 }
             }
             Err(e) => {

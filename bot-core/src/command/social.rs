@@ -82,9 +82,7 @@ pub(crate) fn parse_coffee(mut tokens: Vec<Token>) -> Result<Coffee, UserError> 
         "join" => Coffee::Join,
         "leave" => Coffee::Leave,
         "status" => Coffee::Status,
-        "pause" => {
-            Coffee::Pause(args.require("until")?)
-        }
+        "pause" => Coffee::Pause(args.require("until")?),
         "setup" => Coffee::Setup(setup(&mut args)?),
         _ => unreachable!("matched above"),
     };
@@ -199,10 +197,7 @@ mod tests {
             parse("/coffee pause until:2027-01-31").unwrap(),
             Command::Coffee(Coffee::Pause("2027-01-31".into()))
         );
-        assert_eq!(
-            parse("/coffee pause").unwrap_err().key,
-            "error.missing_key"
-        );
+        assert_eq!(parse("/coffee pause").unwrap_err().key, "error.missing_key");
         let Command::Coffee(Coffee::Setup(s)) = parse("/coffee setup every:2w day:mon time:9:30 size:2 mix:alumni-employee avoid:same-department").unwrap() else { panic!() };
         assert_eq!(
             (

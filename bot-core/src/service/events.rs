@@ -4,6 +4,7 @@
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::when;
 use super::{Core, Ctx};
 use crate::action::Action;
 use crate::command::event::{Event as EventCommand, EventSpec, RsvpChoice};
@@ -15,7 +16,6 @@ use crate::ics;
 use crate::jobs::{Job, NewJob, Payload, Target};
 use crate::reply::{Attachment, ButtonStyle, Effect, Form, FormField, Reply};
 use crate::time::{self, Reader, Reading};
-use super::when;
 
 /// Reminders when none are asked for: the day before and an hour before.
 const DEFAULT_REMIND: [TimeDelta; 2] = [TimeDelta::days(1), TimeDelta::hours(1)];
@@ -66,8 +66,8 @@ impl Core {
                 .usage("event.create")
                 .into());
         }
-        let duration = duration_of(&spec, &reading, &reader, ctx, "event.create")?
-            .unwrap_or(DEFAULT_DURATION);
+        let duration =
+            duration_of(&spec, &reading, &reader, ctx, "event.create")?.unwrap_or(DEFAULT_DURATION);
         let new = NewEvent {
             community_id: ctx.community.id,
             title: spec.title.clone().unwrap_or_default(),
@@ -776,7 +776,9 @@ fn duration_of(
     let starts_at = reading.at;
     let end = match (&spec.end, reading.end) {
         (Some(_), Some(_)) => {
-            return Err(UserError::new("error.end_twice").arg("key", "end").usage(usage));
+            return Err(UserError::new("error.end_twice")
+                .arg("key", "end")
+                .usage(usage));
         }
         (None, Some(_)) if spec.duration.is_some() => {
             return Err(UserError::new("error.end_twice")

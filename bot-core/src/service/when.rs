@@ -21,7 +21,9 @@ impl Ctx<'_> {
         notes
             .iter()
             .map(|n| match n {
-                Note::NextYear(year) => self.t("time.note_next_year", &[("year", &year.to_string())]),
+                Note::NextYear(year) => {
+                    self.t("time.note_next_year", &[("year", &year.to_string())])
+                }
                 Note::NextMonth => self.t("time.note_next_month", &[]),
                 Note::Tomorrow => self.t("time.note_tomorrow", &[]),
             })
@@ -49,7 +51,8 @@ pub(super) fn read_end(
     ctx: &Ctx<'_>,
     usage: &'static str,
 ) -> Result<DateTime<Utc>, UserError> {
-    time::read_end(text, start, r).map_err(|e| refusal(e, "end", text, r.tz, ctx.locale, Some(usage)))
+    time::read_end(text, start, r)
+        .map_err(|e| refusal(e, "end", text, r.tz, ctx.locale, Some(usage)))
 }
 
 /// `until:`: a calendar date.

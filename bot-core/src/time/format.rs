@@ -67,5 +67,7 @@ pub fn format_date(date: NaiveDate, locale: Locale) -> String {
 
 /// An instant as one choice to type back, whatever the reader's zone: `2027-03-14 01:30-05:00`.
 pub fn format_choice(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M%:z").to_string()
+    at.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M%:z")
+        .to_string()
 }

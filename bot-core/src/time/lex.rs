@@ -262,7 +262,9 @@ pub fn tokens(text: &str) -> Option<Vec<Tok>> {
             continue;
         }
         if c.is_ascii_digit() {
-            let len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let len = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let value = rest[..len].bytes().fold(0u32, |n, b| {
                 n.saturating_mul(10).saturating_add(u32::from(b - b'0'))
             });

@@ -268,9 +268,7 @@ pub fn read_date(text: &str, r: &Reader) -> Result<(NaiveDate, Vec<Note>), TimeE
     let (phrase, _) = phrase_of(text)?;
     let date = match (phrase.date, phrase.offset) {
         (Some(spec), None) => spec,
-        (None, Some(d)) if d.num_seconds() % 86_400 == 0 => {
-            phrase::DateSpec::InDays(d.num_days())
-        }
+        (None, Some(d)) if d.num_seconds() % 86_400 == 0 => phrase::DateSpec::InDays(d.num_days()),
         _ => return Err(TimeError::Unreadable),
     };
     if phrase.time.is_some() || phrase.ranged {

@@ -299,7 +299,11 @@ impl Parser<'_> {
                 let Some((d, _)) = self.num(2) else {
                     return Err(TimeError::Unreadable);
                 };
-                let used = if self.word(3) == Some(Word::Nichi) { 4 } else { 3 };
+                let used = if self.word(3) == Some(Word::Nichi) {
+                    4
+                } else {
+                    3
+                };
                 Ok(Some((DateSpec::Md(m, d), used)))
             }
             // 12/18, 12/18/2026
@@ -364,7 +368,11 @@ impl Parser<'_> {
                     Word::WeekAfterNext => WeekdayMode::WeeksAhead(2),
                     _ => return Ok(None),
                 };
-                let k = if self.word(1) == Some(Word::Filler) { 2 } else { 1 };
+                let k = if self.word(1) == Some(Word::Filler) {
+                    2
+                } else {
+                    1
+                };
                 let wd = match self.word(k) {
                     Some(Word::Weekday(wd)) => wd,
                     // 来週月 / 来週日: bare 月 and 日 read as weekdays after a week word.

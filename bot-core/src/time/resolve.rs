@@ -132,12 +132,7 @@ pub fn instant(p: &Phrase, r: &Reader, zone: &Zone) -> Result<super::Reading, Ti
             let mut end = local(end_date.unwrap_or(start_date), end_secs, r.tz, zone)?;
             if end <= at && end_date.is_none() {
                 // 22時〜1時: the end is the next morning.
-                end = local(
-                    start_date + TimeDelta::days(1),
-                    end_secs,
-                    r.tz,
-                    zone,
-                )?;
+                end = local(start_date + TimeDelta::days(1), end_secs, r.tz, zone)?;
             }
             Some(end)
         }
@@ -166,7 +161,9 @@ fn local(date: NaiveDate, secs: u32, tz: Tz, zone: &Zone) -> Result<DateTime<Utc
 /// refused with both choices.
 pub fn to_utc(naive: NaiveDateTime, tz: Tz, zone: &Zone) -> Result<DateTime<Utc>, TimeError> {
     let fits = |t: &DateTime<Tz>| {
-        zone.abbr.as_deref().is_none_or(|a| t.format("%Z").to_string() == a)
+        zone.abbr
+            .as_deref()
+            .is_none_or(|a| t.format("%Z").to_string() == a)
             && zone
                 .offset
                 .is_none_or(|o| t.offset().fix().local_minus_utc() == o)
