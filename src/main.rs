@@ -212,7 +212,7 @@ async fn run_shell(config: &Config, user: Option<String>, start: Option<&str>) -
     // Read before anything is opened: a mistyped start changes nothing.
     let start = start
         .map(|text| {
-            shell::parse_time(text, tz).with_context(|| {
+            shell::parse_time(text, tz, chrono::Utc::now()).with_context(|| {
                 format!("--clock {text:?} is not a time: use e.g. 2026-12-01T10:00+09:00")
             })
         })

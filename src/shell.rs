@@ -20,8 +20,10 @@ use bot_core::i18n::Locale;
 use bot_core::messenger::{Address, Delivery, DeliveryError, Messenger};
 use bot_core::reply::Reply;
 use bot_core::scheduler::Scheduler;
+use bot_core::service::when;
 use bot_core::service::{Actor, Core};
-use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
+use bot_core::time::{self, DateOrder, Reader, TimeError};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The one space the shell's community lives in.
@@ -282,7 +284,7 @@ impl Shell {
             "help" => {
                 println!(
                     "(:as NAME [ja|en]  switch user · :locale ja|en · :click ACTION_ID · \
-                     :clock +2h | +30m | +1d | 2026-12-18T18:00 · :quit)"
+                     :clock +2h | +30m | +1d | 2026-12-18T18:00 | 明日 19時 · :quit)"
                 );
                 Meta::Done
             }
@@ -313,9 +315,22 @@ impl Shell {
             self.clock.advance(by);
             return Ok(());
         }
-        let at = parse_time(arg, self.timezone)
-            .ok_or_else(|| format!("bad time {arg:?}: use 2026-12-18T18:00"))?;
         let now = self.clock.now();
+        let locale = self.default_locale.unwrap_or_default();
+        let reader = Reader::new(self.timezone, now, DateOrder::of(locale));
+        let at = match time::read(arg, &reader) {
+            Ok(reading) => reading.at,
+            Err(TimeError::Unreadable) => {
+                return Err(format!(
+                    "bad time {arg:?}: use 2026-12-18T18:00, 明日 19時 or tomorrow 7pm"
+                ));
+            }
+            Err(e) => {
+                return Err(
+                    when::refusal(e, "clock", arg, self.timezone, locale, None).render(locale)
+                );
+            }
+        };
         if at < now {
             return Err(format!(
                 "the clock only moves forward: it is {} (start with `shell --clock TIME` for an \
@@ -347,34 +362,16 @@ enum Meta {
     Reply(Box<Reply>),
 }
 
-/// ISO 8601 with an offset, or a local time in `tz`.
-pub fn parse_time(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    // ISO 8601 with an offset but without seconds (`2030-12-18T18:30+09:00`, `…Z`).
-    let offset = text
-        .strip_suffix('Z')
-        .map_or(text.to_owned(), |t| format!("{t}+00:00"));
-    for format in ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%d %H:%M%:z", "%Y-%m-%dT%H:%M%z"] {
-        if let Ok(t) = DateTime::parse_from_str(&offset, format) {
-            return Some(t.with_timezone(&Utc));
-        }
-    }
-    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return tz
-                .from_local_datetime(&naive)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc));
-        }
-    }
-    None
+/// A time as `:clock` and `--clock` take it: ISO 8601 with or without an offset, or a phrase
+/// (`明日 19時`, `tomorrow 7pm`) read from `now` in `tz` by the core's one parser.
+pub fn parse_time(text: &str, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    bot_core::time::parse_datetime(text, tz, now).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     /// `:clock` takes ISO 8601 as the README says, with an offset and minutes only too
     /// (#15 item 5: `2030-12-18T18:30+09:00` was refused as a bad time).
@@ -382,6 +379,7 @@ mod tests {
     fn clock_times_read_iso_8601_with_or_without_offset_and_seconds() {
         let tokyo = chrono_tz::Asia::Tokyo;
         let want = Utc.with_ymd_and_hms(2030, 12, 18, 9, 30, 0).unwrap();
+        let now = Utc.with_ymd_and_hms(2030, 12, 1, 0, 0, 0).unwrap();
         for text in [
             "2030-12-18T18:30+09:00",
             "2030-12-18T18:30:00+09:00",
@@ -389,8 +387,8 @@ mod tests {
             "2030-12-18 18:30+09:00",
             "2030-12-18T18:30",
         ] {
-            assert_eq!(parse_time(text, tokyo), Some(want), "{text}");
+            assert_eq!(parse_time(text, tokyo, now), Some(want), "{text}");
         }
-        assert_eq!(parse_time("2030-12-18T18:30+99:00", tokyo), None);
+        assert_eq!(parse_time("2030-12-18T18:30+99:00", tokyo, now), None);
     }
 }

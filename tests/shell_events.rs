@@ -7,6 +7,7 @@ use bot_core::testing::{TempPostgres, TempSqlite};
 use icalendar::{Calendar, CalendarComponent, Component, EventLike};
 
 const TRANSCRIPT: &str = include_str!("transcripts/events.txt");
+const TIMES: &str = include_str!("transcripts/times.txt");
 
 fn env(db: &str) -> [(&'static str, String); 3] {
     [
@@ -65,6 +66,16 @@ async fn events_transcript_on_postgres() {
     };
     events_transcript(&db.url);
     db.drop_db().await;
+}
+
+/// Times as people type them (#20): phrases, the instants understood, refusals, fixing one by
+/// `/event edit`. Reading a time does not touch the database, so SQLite alone runs it.
+#[test]
+fn times_transcript() {
+    let db = TempSqlite::new("times");
+    let env = env(&db.url());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    support::check_transcript(&env, TIMES);
 }
 
 #[test]

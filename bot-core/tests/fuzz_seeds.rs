@@ -12,6 +12,8 @@ mod csv_import;
 mod grammar;
 #[path = "../../fuzz/checks/replay.rs"]
 mod replay;
+#[path = "../../fuzz/checks/time_phrase.rs"]
+mod time_phrase;
 
 use bot_core::action::Action;
 use bot_core::command::{self, Command, spec};
@@ -41,6 +43,24 @@ fn action_id_seeds_and_mutants() {
 #[test]
 fn csv_import_seeds_and_mutants() {
     replay("csv_import", csv_import::check, 3000);
+}
+
+#[test]
+fn time_phrase_seeds_and_mutants() {
+    replay("time_phrase", time_phrase::check, 3000);
+}
+
+/// Every valid time seed is read, every `bad_` one refused (so both paths stay fuzzed).
+#[test]
+fn time_phrase_seeds_are_what_their_names_say() {
+    for (name, bytes) in seeds("time_phrase") {
+        let text = String::from_utf8(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            time_phrase::reads(&text),
+            expected(&name).is_some(),
+            "seed {name} ({text:?})"
+        );
+    }
 }
 
 /// A seed's name says what it is: `bad_…` an input that must be refused (the error paths),

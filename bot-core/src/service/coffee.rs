@@ -61,9 +61,13 @@ impl Core {
                     .await?;
                 Ok(ctx.reply("coffee.left", &[]).private())
             }
-            Coffee::Pause(date) => {
+            Coffee::Pause(until) => {
                 let me = ctx.approved()?;
                 let mut m = self.coffee_self(me.id).await?;
+                let now = self.now();
+                let reader = ctx.reader(ctx.tz, now);
+                let (date, notes) =
+                    super::when::read_date("until", &until, &reader, ctx, "coffee.pause")?;
                 // Paused through that whole day, in the member's zone.
                 let end = date
                     .succ_opt()
@@ -76,20 +80,22 @@ impl Core {
                     .ok_or_else(|| {
                         UserError::new("error.bad_date")
                             .arg("key", "until")
-                            .arg("value", date.to_string())
+                            .arg("value", until.clone())
                     })?;
-                if end <= self.now() {
+                if end <= now {
                     return Err(UserError::new("error.past_date")
                         .usage("coffee.pause")
                         .into());
                 }
                 m.paused_until = Some(end);
                 self.store
-                    .save_coffee_member(ctx.community.id, &m, self.now())
+                    .save_coffee_member(ctx.community.id, &m, now)
                     .await?;
-                Ok(ctx
-                    .reply("coffee.paused", &[("until", &date.to_string())])
-                    .private())
+                // The last minute paused, written in full: date, weekday, time, zone.
+                let last = time::marker(end - TimeDelta::minutes(1));
+                let mut reply = ctx.reply("coffee.paused", &[("until", &last)]).private();
+                reply.text.push_str(&ctx.notes(&notes));
+                Ok(reply)
             }
             Coffee::Status => self.coffee_status(ctx).await,
         }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::when;
 use super::{Core, Ctx};
 use crate::action::Action;
 use crate::command::event::{Event as EventCommand, EventSpec, RsvpChoice};
@@ -14,7 +15,7 @@ use crate::i18n::{self, Locale};
 use crate::ics;
 use crate::jobs::{Job, NewJob, Payload, Target};
 use crate::reply::{Attachment, ButtonStyle, Effect, Form, FormField, Reply};
-use crate::time::{self, TimeError};
+use crate::time::{self, Reader, Reading};
 
 /// Reminders when none are asked for: the day before and an hour before.
 const DEFAULT_REMIND: [TimeDelta; 2] = [TimeDelta::days(1), TimeDelta::hours(1)];
@@ -56,14 +57,17 @@ impl Core {
             .as_deref()
             .map_or(Ok(ctx.tz_of_community()), parse_tz)?;
         let at = spec.at.as_deref().unwrap_or_default();
-        let starts_at = read_time("at", at, tz, now)?;
+        let reader = ctx.reader(tz, now);
+        let reading = when::read_at("at", at, &reader, ctx, "event.create")?;
+        let starts_at = reading.at;
         if starts_at <= now {
             return Err(UserError::new("error.past_time")
                 .arg("key", "at")
                 .usage("event.create")
                 .into());
         }
-        let duration = duration_of(&spec, starts_at, tz, now)?.unwrap_or(DEFAULT_DURATION);
+        let duration =
+            duration_of(&spec, &reading, &reader, ctx, "event.create")?.unwrap_or(DEFAULT_DURATION);
         let new = NewEvent {
             community_id: ctx.community.id,
             title: spec.title.clone().unwrap_or_default(),
@@ -114,7 +118,8 @@ impl Core {
                 ],
             )
             .private()
-            .with_effect(Effect::EventCreated { id: event.id }))
+            .with_effect(Effect::EventCreated { id: event.id })
+            .with_understood(ctx, &event, &reading.notes))
     }
 
     async fn list_events(&self, ctx: &Ctx<'_>) -> Result<Reply, CoreError> {
@@ -193,8 +198,17 @@ impl Core {
         if let Some(tz) = &spec.tz {
             e.timezone = parse_tz(tz)?.name().to_owned();
         }
-        if let Some(at) = &spec.at {
-            e.starts_at = read_time("at", at, e.tz(), now)?;
+        let reader = ctx.reader(e.tz(), now);
+        let reading = match &spec.at {
+            Some(at) => when::read_at("at", at, &reader, ctx, "event.edit")?,
+            None => Reading {
+                at: e.starts_at,
+                end: None,
+                notes: Vec::new(),
+            },
+        };
+        if spec.at.is_some() {
+            e.starts_at = reading.at;
             if e.starts_at <= now {
                 return Err(UserError::new("error.past_time")
                     .arg("key", "at")
@@ -202,9 +216,10 @@ impl Core {
                     .into());
             }
         }
-        if let Some(d) = duration_of(&spec, e.starts_at, e.tz(), now)? {
+        if let Some(d) = duration_of(&spec, &reading, &reader, ctx, "event.edit")? {
             e.duration = d;
         }
+        let times_given = spec.at.is_some() || spec.end.is_some() || spec.duration.is_some();
         if let Some(location) = &spec.location {
             e.location = location.clone();
         }
@@ -256,6 +271,9 @@ impl Core {
             )
             .private()
             .with_effect(Effect::EventChanged { id: e.id });
+        if times_given {
+            reply = reply.with_understood(ctx, &e, &reading.notes);
+        }
         if !promoted.is_empty() {
             reply.text.push('\n');
             reply.text.push_str(&ctx.t(
@@ -746,47 +764,61 @@ fn parse_tz(name: &str) -> Result<Tz, UserError> {
     })
 }
 
-fn read_time(
-    key: &str,
-    text: &str,
-    tz: Tz,
-    now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, UserError> {
-    time::parse_datetime(text, tz, now).map_err(|e| {
-        let k = match e {
-            TimeError::Unreadable => "error.bad_time",
-            TimeError::Impossible => "error.impossible_date",
-            TimeError::Skipped => "error.time_skipped",
-        };
-        UserError::new(k)
-            .arg("key", key)
-            .arg("value", text)
-            .usage("event.create")
-    })
-}
-
-/// `end:` (which must be after the start) or `duration:`; `None` if neither was given.
+/// The end: `at:`'s range (`19時〜21時`), `end:` (after the start), or `duration:`; `None` if
+/// none was given. Only one of them may say it.
 fn duration_of(
     spec: &EventSpec,
-    starts_at: DateTime<Utc>,
-    tz: Tz,
-    now: DateTime<Utc>,
+    reading: &Reading,
+    reader: &Reader,
+    ctx: &Ctx<'_>,
+    usage: &'static str,
 ) -> Result<Option<TimeDelta>, UserError> {
-    if let Some(end) = &spec.end {
-        let end = read_time("end", end, tz, now)?;
-        if end <= starts_at {
-            return Err(UserError::new("error.end_before_start")
+    let starts_at = reading.at;
+    let end = match (&spec.end, reading.end) {
+        (Some(_), Some(_)) => {
+            return Err(UserError::new("error.end_twice")
                 .arg("key", "end")
-                .usage("event.create"));
+                .usage(usage));
         }
-        if end - starts_at > TimeDelta::days(14) {
-            return Err(UserError::new("error.bad_duration")
-                .arg("key", "end")
-                .arg("value", "> 14d"));
+        (None, Some(_)) if spec.duration.is_some() => {
+            return Err(UserError::new("error.end_twice")
+                .arg("key", "duration")
+                .usage(usage));
         }
-        return Ok(Some(end - starts_at));
+        (Some(text), None) => Some(when::read_end(text, starts_at, reader, ctx, usage)?),
+        (None, end) => end,
+    };
+    let Some(end) = end else {
+        return Ok(spec.duration);
+    };
+    if end <= starts_at {
+        return Err(UserError::new("error.end_before_start")
+            .arg("key", "end")
+            .usage(usage));
     }
-    Ok(spec.duration)
+    if end - starts_at > TimeDelta::days(14) {
+        return Err(UserError::new("error.bad_duration")
+            .arg("key", "end")
+            .arg("value", "> 14d"));
+    }
+    Ok(Some(end - starts_at))
+}
+
+impl Reply {
+    /// The start and end as understood, written in full, and what was filled in: a misread
+    /// time is seen at once.
+    fn with_understood(mut self, ctx: &Ctx<'_>, e: &Event, notes: &[time::Note]) -> Reply {
+        self.text.push('\n');
+        self.text.push_str(&ctx.t(
+            "event.understood",
+            &[
+                ("start", &time::marker(e.starts_at)),
+                ("end", &time::marker(e.starts_at + e.duration)),
+            ],
+        ));
+        self.text.push_str(&ctx.notes(notes));
+        self
+    }
 }
 
 /// Reminders (each worth sending until the start) and, for a repeating event, the roll-over at

@@ -44,8 +44,12 @@ impl Core {
     async fn job_post(&self, ctx: &Ctx<'_>, post: JobPost) -> Result<Reply, CoreError> {
         let me = ctx.require_staff()?;
         let now = self.now();
-        let open_until = match post.until {
-            Some(d) => {
+        let mut notes = Vec::new();
+        let open_until = match &post.until {
+            Some(text) => {
+                let reader = ctx.reader(ctx.tz, now);
+                let (d, filled) = super::when::read_date("until", text, &reader, ctx, "job.post")?;
+                notes = filled;
                 let end = d.and_hms_opt(23, 59, 59).unwrap_or_default();
                 let t = ctx
                     .tz
@@ -92,10 +96,19 @@ impl Core {
             )
             .await?;
         self.jobs_written.notify_one();
-        Ok(ctx.reply(
+        let mut reply = ctx.reply(
             "job.posted",
             &[("id", &id.to_string()), ("title", &post.title)],
-        ))
+        );
+        if let Some(t) = open_until {
+            reply.text.push_str(&format!(
+                "\n{}: {}",
+                ctx.t("job.until", &[]),
+                crate::time::marker(t)
+            ));
+            reply.text.push_str(&ctx.notes(&notes));
+        }
+        Ok(reply)
     }
 
     async fn job_list(&self, ctx: &Ctx<'_>) -> Result<Reply, CoreError> {

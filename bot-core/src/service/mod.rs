@@ -14,6 +14,7 @@ mod profile;
 mod render;
 mod roster;
 mod stats;
+pub mod when;
 
 use std::sync::Arc;
 
