@@ -27,7 +27,7 @@ pub use events::{EventMirror, EventStore, JobsForEvent, JobsForPromoted, JobsFor
 pub use jobs_board::{JobsBoardStore, NewOpportunity, Opportunity};
 pub use postgres::PgStore;
 pub use privacy::{AuditEntry, NewAudit, PrivacyStore, Purpose};
-pub use roster::{RosterEntry, RosterStore};
+pub use roster::{RosterClaim, RosterEntry, RosterFunnel, RosterStore};
 pub use slack::{SlackInstallation, SlackStore};
 pub use social::{JobsForIntro, SocialStore};
 pub use sqlite::SqliteStore;
