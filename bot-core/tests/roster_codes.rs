@@ -325,6 +325,7 @@ async fn funnel(store: Arc<dyn Store>) {
     let stale = RosterClaim {
         entry: row.id,
         code: Some("0000000000".into()),
+        role: Role::Member,
     };
     let new_member = NewMember {
         identity: actor(SPACE, "hal").identity,

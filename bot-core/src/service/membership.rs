@@ -191,7 +191,6 @@ impl Core {
                         member.id,
                         &ctx.actor.identity,
                         from,
-                        entry.role,
                         &entry.claim(),
                         self.now(),
                     )

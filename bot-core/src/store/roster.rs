@@ -35,6 +35,7 @@ impl RosterEntry {
         RosterClaim {
             entry: self.id,
             code: self.code.clone(),
+            role: self.role,
         }
     }
 }
@@ -45,6 +46,8 @@ impl RosterEntry {
 pub struct RosterClaim {
     pub entry: i64,
     pub code: Option<String>,
+    /// The role the row gives.
+    pub role: Role,
 }
 
 /// HR's funnel: how far the people on the roster got.
@@ -133,7 +136,7 @@ pub trait RosterStore: Send + Sync {
         jobs: &JobsFor,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Member>>;
-    /// An existing member (pending, rejected or left: `from`) approved with `role` by their
+    /// An existing member (pending, rejected or left: `from`) approved with the row's role by their
     /// claim on a roster row, in one transaction: `false` (nothing written) if their status
     /// or the row changed meanwhile.
     async fn approve_claiming_member(
@@ -142,7 +145,6 @@ pub trait RosterStore: Send + Sync {
         member: MemberId,
         who: &Identity,
         from: MemberStatus,
-        role: Role,
         claim: &RosterClaim,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
@@ -502,7 +504,6 @@ macro_rules! impl_roster_store {
                 member: i64,
                 who: &$crate::domain::Identity,
                 from: $crate::domain::MemberStatus,
-                role: $crate::domain::Role,
                 claim: &$crate::store::RosterClaim,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<bool> {
@@ -511,7 +512,7 @@ macro_rules! impl_roster_store {
                     "UPDATE members SET status = 'approved', role = $1, updated_at = $2 \
                      WHERE community_id = $3 AND id = $4 AND status = $5",
                 )
-                .bind(role.as_str())
+                .bind(claim.role.as_str())
                 .bind(now)
                 .bind(community)
                 .bind(member)
