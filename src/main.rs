@@ -13,6 +13,7 @@ use bot_core::clock::{Clock, OffsetClock, SystemClock};
 use bot_core::scheduler::Scheduler;
 use bot_core::service::{Core, CoreConfig};
 use bot_core::store::{NewCommunity, Store};
+use bot_core::{i18n, invite_code};
 use chrono::TimeDelta;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -71,7 +72,8 @@ enum Cmd {
         #[arg(long, default_value_t = 60)]
         lease_secs: i64,
     },
-    /// HR's roster: import a CSV of people who left, or export members as CSV.
+    /// HR's roster: import a CSV of people who left, export it with invite codes and each
+    /// person's status, renew lost codes.
     Roster {
         #[command(subcommand)]
         action: RosterCmd,
@@ -109,11 +111,27 @@ enum RosterCmd {
         #[arg(long)]
         skip_bad: bool,
     },
-    /// Write approved members and their shared fields as CSV (UTF-8 with BOM).
+    /// Write every roster row with its status (not joined, pending, approved, left) and invite
+    /// code as CSV (UTF-8 with BOM) for a mail merge; it imports back as a roster.
     Export {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+        /// Only the rows with this status (a reminder wave: not-joined).
+        #[arg(long, value_parser = ["not-joined", "pending", "approved", "left"])]
+        status: Option<String>,
+        /// Write approved members and their shared fields instead of the roster.
+        #[arg(long, conflicts_with = "status")]
+        members: bool,
+    },
+    /// Invite codes: `--renew` gives new ones (the old stop working) to the people named by
+    /// email or handle, or to everyone not joined yet if no one is named; prints them.
+    Codes {
+        /// Renew (required: codes are only ever replaced, never shown again as they were).
+        #[arg(long, required = true)]
+        renew: bool,
+        /// Emails or handles of people on the roster who have not joined.
+        who: Vec<String>,
     },
 }
 
@@ -255,8 +273,19 @@ async fn run_roster(config: &Config, action: RosterCmd, platform: &str, space: &
             println!("{}", outcome.render(locale));
             Ok(())
         }
-        RosterCmd::Export { out } => {
-            let csv = core.export_roster(&community, None, locale).await?;
+        RosterCmd::Export {
+            out,
+            status,
+            members,
+        } => {
+            let csv = if members {
+                core.export_members(&community, None, locale).await?
+            } else {
+                let status = status.map(|s| s.parse()).transpose().map_err(|()| {
+                    anyhow::anyhow!("--status: not-joined, pending, approved or left")
+                })?;
+                core.export_roster(&community, None, locale, status).await?
+            };
             match out {
                 Some(path) => std::fs::write(&path, csv)
                     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
@@ -264,6 +293,29 @@ async fn run_roster(config: &Config, action: RosterCmd, platform: &str, space: &
             }
             Ok(())
         }
+        RosterCmd::Codes { renew: _, who } => match core.renew_codes(&community, &who).await? {
+            Ok(renewed) => {
+                for r in &renewed {
+                    let code = r.code.as_deref().map(invite_code::display);
+                    let contact = r.email.as_deref().or(r.handle.as_deref()).unwrap_or("");
+                    println!("{}\t{contact}\t{}", r.name, code.unwrap_or_default());
+                }
+                let count = renewed.len().to_string();
+                eprintln!(
+                    "{}",
+                    i18n::t(locale, "roster.renewed", &[("count", &count)])
+                );
+                Ok(())
+            }
+            Err(unknown) => {
+                let who = unknown.join(", ");
+                eprintln!(
+                    "{}",
+                    i18n::t(locale, "roster.unknown_people", &[("who", &who)])
+                );
+                std::process::exit(1);
+            }
+        },
     }
 }
 

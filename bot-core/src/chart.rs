@@ -4,12 +4,13 @@
 //! Japanese render as glyphs, not boxes.
 
 const W: usize = 900;
-const H: usize = 640;
+const H: usize = 840;
 const BG: [u8; 3] = [255, 255, 255];
 const INK: [u8; 3] = [30, 30, 30];
 const GRID: [u8; 3] = [225, 225, 225];
 const BAR: [u8; 3] = [52, 120, 198];
 const BAR2: [u8; 3] = [230, 126, 34];
+const BAR3: [u8; 3] = [46, 160, 90];
 
 /// What the chart shows; labels are already localized.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +22,9 @@ pub struct ChartData {
     pub industries_title: String,
     /// (industry, members)
     pub industries: Vec<(String, u64)>,
+    pub funnel_title: String,
+    /// HR's roster funnel: (stage, people), from the roster down to the active.
+    pub funnel: Vec<(String, u64)>,
 }
 
 struct Canvas {
@@ -68,6 +72,29 @@ impl Canvas {
                 }
             }
             pen += m.advance_width;
+        }
+    }
+}
+
+impl Canvas {
+    /// A titled panel of up to 8 labelled horizontal bars from `top`, scaled to the largest.
+    fn hbars(&mut self, top: usize, title: &str, rows: &[(String, u64)], color: [u8; 3]) {
+        self.text(24, top, title, 20.0, INK);
+        let label_w = rows
+            .iter()
+            .map(|(l, _)| self.width(l, 16.0))
+            .max()
+            .unwrap_or(0)
+            .min(320);
+        let bx = 40 + label_w + 12;
+        let bw = W - bx - 70;
+        let max = rows.iter().map(|i| i.1).max().unwrap_or(0).max(1);
+        for (i, (label, v)) in rows.iter().take(8).enumerate() {
+            let y = top + 20 + i * 30;
+            self.text(40, y + 19, label, 16.0, INK);
+            let w = (bw as u64 * v / max) as usize;
+            self.rect(bx, y + 4, w.max(2), 20, color);
+            self.text(bx + w + 8, y + 20, &v.to_string(), 15.0, INK);
         }
     }
 }
@@ -120,32 +147,9 @@ pub fn render(data: &ChartData, font: &[u8]) -> Result<Vec<u8>, String> {
         }
     }
 
-    // Industries: horizontal bars with their (Japanese) names.
-    let top = 370;
-    c.text(24, top, &data.industries_title, 20.0, INK);
-    let label_w = data
-        .industries
-        .iter()
-        .map(|(l, _)| c.width(l, 16.0))
-        .max()
-        .unwrap_or(0)
-        .min(320);
-    let bx = 40 + label_w + 12;
-    let bw = W - bx - 70;
-    let max = data
-        .industries
-        .iter()
-        .map(|i| i.1)
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    for (i, (label, v)) in data.industries.iter().take(8).enumerate() {
-        let y = top + 20 + i * 30;
-        c.text(40, y + 19, label, 16.0, INK);
-        let w = (bw as u64 * v / max) as usize;
-        c.rect(bx, y + 4, w.max(2), 20, BAR2);
-        c.text(bx + w + 8, y + 20, &v.to_string(), 15.0, INK);
-    }
+    // Industries, then the roster funnel: horizontal bars with their (Japanese) names.
+    c.hbars(370, &data.industries_title, &data.industries, BAR2);
+    c.hbars(640, &data.funnel_title, &data.funnel, BAR3);
 
     let mut out = Vec::new();
     {

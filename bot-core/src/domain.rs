@@ -112,6 +112,24 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where a person on HR's roster stands: not joined yet, or their membership's status
+    /// (a rejected joiner counts as `left`: they are not in, and not to be reminded).
+    JoinStatus { NotJoined = "not-joined", Pending = "pending", Approved = "approved", Left = "left" }
+);
+
+impl JoinStatus {
+    /// The status of a roster row linked to a member in `status`, or of an unlinked one.
+    pub fn of(status: Option<MemberStatus>) -> JoinStatus {
+        match status {
+            None => JoinStatus::NotJoined,
+            Some(MemberStatus::Pending) => JoinStatus::Pending,
+            Some(MemberStatus::Approved) => JoinStatus::Approved,
+            Some(MemberStatus::Rejected | MemberStatus::Left) => JoinStatus::Left,
+        }
+    }
+}
+
+string_enum!(
     /// What a member may do. Ordered by power: `Admin` can do everything.
     Role { Member = "member", Employee = "employee", Supporter = "supporter", Admin = "admin" }
 );

@@ -12,6 +12,7 @@ pub mod event;
 pub mod health;
 pub mod i18n;
 pub mod ics;
+pub mod invite_code;
 pub mod jobs;
 pub mod messenger;
 pub mod pairing;

@@ -3,8 +3,9 @@
 //! its line number; and writing the member export (UTF-8 with BOM, so Excel reads Japanese).
 //! Plain logic, no I/O.
 
-use crate::domain::{Field, Member};
+use crate::domain::{Field, JoinStatus, Member, Role};
 use crate::i18n::{self, Locale};
+use crate::store::RosterEntry;
 
 /// Longest text a roster cell may hold.
 pub const MAX_CELL: usize = 200;
@@ -20,7 +21,12 @@ pub struct RosterRow {
     pub department: Option<String>,
     pub joined: Option<i32>,
     pub left: Option<i32>,
+    /// The role joining gives them (`member` unless the file says `employee` or `supporter`).
+    pub role: Role,
 }
+
+/// Roles a roster row may give: never `admin` (HR's file makes no one an admin).
+pub const ROSTER_ROLES: &[Role] = &[Role::Member, Role::Employee, Role::Supporter];
 
 impl RosterRow {
     /// What identifies a person across imports: email, else handle, else name and years.
@@ -105,6 +111,7 @@ enum Column {
     Department,
     Joined,
     Left,
+    Role,
 }
 
 /// Header names HR files use, in Japanese and English (compared trimmed and lowercased,
@@ -126,6 +133,7 @@ fn column(header: &str) -> Option<Column> {
         "部署" | "所属" | "部門" | "department" | "dept" => Column::Department,
         "入社" | "入社年" | "入社日" | "joined" | "joinedyear" | "hired" => Column::Joined,
         "退職" | "退職年" | "退職日" | "left" | "leftyear" => Column::Left,
+        "ロール" | "役割" | "区分" | "種別" | "role" | "type" => Column::Role,
         _ => return None,
     })
 }
@@ -228,6 +236,7 @@ fn row(
         department: None,
         joined: None,
         left: None,
+        role: Role::Member,
     };
     for (col, cell) in columns.iter().zip(record.iter()) {
         let Some(col) = col else { continue };
@@ -263,6 +272,10 @@ fn row(
                 r.handle = (!handle.is_empty()).then(|| handle.to_owned());
             }
             Column::Department => r.department = text,
+            Column::Role => {
+                r.role = roster_role(cell)
+                    .ok_or_else(|| RowError::new(line, "roster.err.bad_role").arg("value", cell))?;
+            }
             Column::Joined | Column::Left => {
                 let y = year(cell).ok_or_else(|| {
                     RowError::new(line, "roster.err.bad_year")
@@ -296,7 +309,19 @@ fn column_name(c: Column) -> &'static str {
         Column::Department => "department",
         Column::Joined => "joined",
         Column::Left => "left",
+        Column::Role => "role",
     }
+}
+
+/// A role cell: the English word or HR's Japanese for it.
+fn roster_role(cell: &str) -> Option<Role> {
+    let role = match cell.trim() {
+        "メンバー" | "会員" | "卒業生" | "OB" | "OG" | "OB・OG" => Role::Member,
+        "社員" | "従業員" | "現役社員" => Role::Employee,
+        "サポーター" => Role::Supporter,
+        other => other.parse().ok()?,
+    };
+    ROSTER_ROLES.contains(&role).then_some(role)
 }
 
 /// Cell starts a spreadsheet runs as a formula (OWASP's CSV injection list, and the
@@ -384,8 +409,56 @@ pub fn export_csv(locale: Locale, members: &[Member]) -> String {
         }
         let _ = w.write_record(rec.into_iter().map(neutralized));
     }
+    with_bom(w)
+}
+
+/// The written CSV after a UTF-8 BOM, so Excel reads Japanese.
+fn with_bom(w: csv::Writer<Vec<u8>>) -> String {
     let body = w.into_inner().unwrap_or_default();
     format!("\u{FEFF}{}", String::from_utf8_lossy(&body))
+}
+
+/// HR's roster for a mail merge: every row given, with where its person stands and their
+/// invite code (`XXXXX-XXXXX`; empty once used), as CSV with a UTF-8 BOM and formula-safe
+/// cells. Headers are in `locale`; [`parse`] reads the file back as a roster (status and code
+/// are not roster columns and are passed over).
+pub fn export_roster_csv(locale: Locale, rows: &[RosterEntry]) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let header = [
+        "name",
+        "email",
+        "handle",
+        "department",
+        "joined",
+        "left",
+        "role",
+        "status",
+        "code",
+    ]
+    .map(|c| i18n::t(locale, &format!("roster.col.{c}"), &[]));
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(&header);
+    for r in rows {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let year = |v: Option<i32>| v.map(|y| y.to_string()).unwrap_or_default();
+        let status = JoinStatus::of(r.member_status);
+        let rec = [
+            r.name.clone(),
+            opt(&r.email),
+            opt(&r.handle),
+            opt(&r.department),
+            year(r.joined),
+            year(r.left),
+            r.role.as_str().to_owned(),
+            i18n::t(locale, &format!("join_status.{}", status.as_str()), &[]),
+            r.code
+                .as_deref()
+                .map(crate::invite_code::display)
+                .unwrap_or_default(),
+        ];
+        let _ = w.write_record(rec.into_iter().map(neutralized));
+    }
+    with_bom(w)
 }
 
 #[cfg(test)]

@@ -551,7 +551,8 @@ fn unknown_id(locale: &str, id: &str) -> CreateInteractionResponse {
     CreateInteractionResponse::Message(message(&reply, true))
 }
 
-/// The profile form a bare `/alumni join` or `/alumni profile set` opens.
+/// The profile form a bare `/alumni join` or `/alumni profile set` opens: one modal, so
+/// joining asks for HR's invite code in place of `open_to` (set later with profile set).
 fn form_for(line: &str, locale: Locale) -> bot_core::reply::Form {
     const FIELDS: [(&str, &str, bool); render::MODAL_INPUTS] = [
         ("name", "field.name", false),
@@ -560,11 +561,18 @@ fn form_for(line: &str, locale: Locale) -> bot_core::reply::Form {
         ("open_to", "field.open_to", false),
         ("bio", "field.bio", true),
     ];
+    const JOIN_FIELDS: [(&str, &str, bool); render::MODAL_INPUTS] = [
+        ("name", "field.name", false),
+        ("code", "field.code", false),
+        ("company", "field.company", false),
+        ("skills", "field.skills", false),
+        ("bio", "field.bio", true),
+    ];
     let joining = line == "/alumni join";
     bot_core::reply::Form {
         title: line.trim_start_matches('/').to_owned(),
         command: line.to_owned(),
-        fields: FIELDS
+        fields: (if joining { JOIN_FIELDS } else { FIELDS })
             .iter()
             .map(|(key, label, long)| bot_core::reply::FormField {
                 key: (*key).to_owned(),

@@ -57,6 +57,9 @@ const PROFILE_FIELDS: &[(&str, &str, bool)] = &[
     ("bio", "field.bio", true),
 ];
 
+/// Joining also asks for HR's personal invite code, after the name.
+const CODE_FIELD: (&str, &str, bool) = ("code", "field.code", false);
+
 /// A bare `/alumni join` or `/alumni profile set` typed on Slack opens a form instead of
 /// answering with the usage. Returns the form's command.
 pub fn bare_form_command(command: &str, text: &str) -> Option<&'static str> {
@@ -77,6 +80,9 @@ pub fn profile_form(line: &str, locale: Locale) -> Form {
         command: line.to_owned(),
         fields: PROFILE_FIELDS
             .iter()
+            .take(1)
+            .chain(joining.then_some(&CODE_FIELD))
+            .chain(PROFILE_FIELDS.iter().skip(1))
             .map(|(key, label, long)| FormField {
                 key: (*key).to_owned(),
                 label: i18n::t(locale, label, &[]),

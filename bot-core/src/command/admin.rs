@@ -3,6 +3,7 @@
 
 use super::args::{Args, MAX_BIO};
 use super::lexer::Token;
+use crate::domain::JoinStatus;
 use crate::error::UserError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +21,14 @@ pub enum Admin {
     },
     /// Members and their shared fields as a CSV file.
     Export,
+    /// HR's roster with each row's status and invite code (only `status`'s rows, if given).
+    ExportRoster {
+        status: Option<JoinStatus>,
+    },
+    /// The roster's funnel and a page of who has not joined.
+    Roster {
+        page: u32,
+    },
     /// Save a directory search under a name; `query` is what follows `/alumni search`.
     SegmentSave {
         name: String,
@@ -54,16 +63,12 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
             )),
             None => Admin::Purpose(None),
         },
-        "audit" => {
-            let page = match args.take("page") {
-                Some(p) => match p.parse::<u32>() {
-                    Ok(n) if n >= 1 => n,
-                    _ => return Err(args.err("error.bad_page").arg("value", p)),
-                },
-                None => 1,
-            };
-            Admin::Audit { page }
-        }
+        "audit" => Admin::Audit {
+            page: page(&mut args)?,
+        },
+        "roster" => Admin::Roster {
+            page: page(&mut args)?,
+        },
         "import" => {
             let skip_bad = match args.take("skip_bad") {
                 Some(v) => args.yes_no("skip_bad", &v)?,
@@ -74,7 +79,26 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
                 skip_bad,
             }
         }
-        "export" => Admin::Export,
+        "export" => {
+            let status = match args.take("status") {
+                Some(v) => Some(args.one_of("status", &v, JoinStatus::ALL, JoinStatus::as_str)?),
+                None => None,
+            };
+            match args.word().or_else(|| args.take("what")).as_deref() {
+                None | Some("members") if status.is_none() => Admin::Export,
+                None | Some("members") => {
+                    return Err(args.err("error.status_needs_roster"));
+                }
+                Some("roster") => Admin::ExportRoster { status },
+                Some(other) => {
+                    return Err(args
+                        .err("error.bad_choice")
+                        .arg("key", "what")
+                        .arg("value", other)
+                        .arg("choices", "members, roster"));
+                }
+            }
+        }
         "stats" => Admin::Stats,
         "broadcast" => {
             let segment = args.require("segment")?;
@@ -91,6 +115,17 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Admin, UserError> {
     };
     args.finish()?;
     Ok(command)
+}
+
+/// `page:N`, 1 if not given.
+fn page(args: &mut Args) -> Result<u32, UserError> {
+    match args.take("page") {
+        Some(p) => match p.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(args.err("error.bad_page").arg("value", p)),
+        },
+        None => Ok(1),
+    }
 }
 
 /// `segment save NAME query…` / `segment list`. The query is checked with `/alumni search`'s

@@ -22,8 +22,13 @@ pub(crate) fn parse(mut tokens: Vec<Token>) -> Result<Alumni, UserError> {
                 Some(v) => args.yes_no("agree", &v)?,
                 None => false,
             };
+            let code = match args.take("code") {
+                Some(c) => args.text("code", c, spec::MAX_CODE)?,
+                None => None,
+            };
             let mut patch = profile_patch(&mut args, true)?;
             patch.agree = agree;
+            patch.code = code;
             Alumni::Join(patch)
         }
         "pending" => Alumni::Pending,

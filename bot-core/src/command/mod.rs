@@ -94,6 +94,8 @@ pub struct ProfilePatch {
     pub timezone: Option<String>,
     /// `join … agree:yes`: consent to the community's stated purpose.
     pub agree: bool,
+    /// `join … code:XXXXX-XXXXX`: the personal invite code from HR, as typed.
+    pub code: Option<String>,
 }
 
 /// Community settings changed by `/alumni setup` (admins).
@@ -209,7 +211,8 @@ impl Command {
                     Admin::Purpose(_) => "purpose",
                     Admin::Audit { .. } => "audit",
                     Admin::Import { .. } => "import",
-                    Admin::Export => "export",
+                    Admin::Export | Admin::ExportRoster { .. } => "export",
+                    Admin::Roster { .. } => "roster",
                     Admin::SegmentSave { .. } => "segment-save",
                     Admin::SegmentList => "segment-list",
                     Admin::Stats => "stats",

@@ -197,6 +197,10 @@ pub const FIELDS: &[&str] = &[
     "open_to",
     "bio",
 ];
+/// `JoinStatus::ALL`'s words (a test keeps them equal).
+pub const JOIN_STATUSES: &[&str] = &["not-joined", "pending", "approved", "left"];
+/// Longest typed invite code (`XXXXX-XXXXX` with room for spaces).
+pub const MAX_CODE: usize = 32;
 pub const WEEKDAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 pub const JOB_TYPES: &[&str] = &["rehire", "contract", "project"];
 pub const RSVP: &[&str] = &["going", "maybe", "no"];
@@ -240,6 +244,7 @@ const PROFILE_SET: &[Key] = &[
 
 const JOIN: &[Key] = &[
     need("name", NAME),
+    key("code", Kind::Text { max: MAX_CODE }),
     key("department", TEXT),
     key("joined", Kind::Year),
     key("left", Kind::Year),
@@ -571,7 +576,18 @@ pub const COMMANDS: &[Command] = &[
             )
             .access(Admin)
             .private(),
-            s("export", "admin.export", "help.admin.export", &[])
+            s(
+                "export",
+                "admin.export",
+                "help.admin.export",
+                &[
+                    pos("what", Kind::Choice(&["members", "roster"]), false),
+                    key("status", Kind::Choice(JOIN_STATUSES)),
+                ],
+            )
+            .access(Admin)
+            .private(),
+            s("roster", "admin.roster", "help.admin.roster", &[PAGE])
                 .access(Admin)
                 .private(),
             s("stats", "admin.stats", "help.admin.stats", &[])
@@ -735,7 +751,7 @@ impl Key {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Field, OpenTo, Role};
+    use crate::domain::{Field, JoinStatus, OpenTo, Role};
 
     #[test]
     fn the_words_lists_match_the_domain_enums() {
@@ -745,6 +761,8 @@ mod tests {
         assert_eq!(open, OPEN_TO);
         let fields: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
         assert_eq!(fields, FIELDS);
+        let statuses: Vec<&str> = JoinStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(statuses, JOIN_STATUSES);
     }
 
     /// Discord's rules, which a platform refuses the whole registration over: required

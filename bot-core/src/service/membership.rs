@@ -8,7 +8,7 @@ use crate::error::{CoreError, UserError};
 use crate::i18n;
 use crate::jobs::NewJob;
 use crate::reply::{ButtonStyle, Effect, Form, FormField, Reply};
-use crate::store::NewMember;
+use crate::store::{NewMember, RosterEntry};
 
 /// Most rows a list reply shows; the rest are counted.
 const LIST_LIMIT: u32 = 25;
@@ -19,10 +19,24 @@ impl Core {
         ctx: &Ctx<'_>,
         patch: ProfilePatch,
     ) -> Result<Reply, CoreError> {
-        // A joiner HR's roster vouches for (by platform handle) needs no approval.
-        let verified = match (&ctx.member, ctx.community.requires_approval) {
-            (None, true) => self.roster_verified(ctx).await?,
-            _ => None,
+        if let Some(existing) = &ctx.member {
+            match existing.status {
+                MemberStatus::Approved => return Err(UserError::new("error.already_member").into()),
+                // A personal code approves someone already waiting.
+                MemberStatus::Pending if patch.code.is_none() => {
+                    return Err(UserError::new("error.already_pending").into());
+                }
+                _ => {}
+            }
+        }
+        // HR's roster vouches for a joiner by their personal code or, where approval is
+        // required, by their platform handle.
+        let verified = match &patch.code {
+            Some(code) => Some(self.roster_for_code(ctx, code).await?),
+            None if ctx.member.is_none() && ctx.community.requires_approval => {
+                self.roster_verified(ctx).await?
+            }
+            None => None,
         };
         let status = if ctx.community.requires_approval && verified.is_none() {
             MemberStatus::Pending
@@ -30,21 +44,21 @@ impl Core {
             MemberStatus::Approved
         };
         if let Some(existing) = &ctx.member {
-            return match existing.status {
-                MemberStatus::Pending => Err(UserError::new("error.already_pending").into()),
-                MemberStatus::Approved => Err(UserError::new("error.already_member").into()),
-                MemberStatus::Rejected | MemberStatus::Left => {
-                    self.rejoin(ctx, existing.clone(), patch, status).await
-                }
-            };
+            return self
+                .rejoin(ctx, existing.clone(), patch, status, verified)
+                .await;
         }
         let consent = self.join_consent(ctx, patch.agree).await?;
         let mut profile = Profile::default();
         patch.apply(&mut profile);
+        let filled = verified
+            .as_ref()
+            .is_some_and(|e| super::roster::fill_from_roster(&mut profile, e));
+        let role = verified.as_ref().map_or(Role::Member, |e| e.role);
         let new = NewMember {
             identity: ctx.actor.identity.clone(),
             status,
-            role: Role::Member,
+            role,
             profile,
             locale: patch.locale.or(ctx.actor.locale),
             timezone: patch.timezone.clone(),
@@ -61,7 +75,7 @@ impl Core {
                 id: 0,
                 community_id: ctx.community.id,
                 status,
-                role: Role::Member,
+                role,
                 profile: new.profile.clone(),
                 hidden: Vec::new(),
                 locale: new.locale,
@@ -73,30 +87,32 @@ impl Core {
         } else {
             Vec::new()
         };
-        let member = self
-            .store
-            .insert_member(
-                ctx.community.id,
-                &new,
-                &move |m: &Member| {
-                    if m.status == MemberStatus::Pending {
-                        waiting_notices(&community, m, &admins, now)
-                    } else {
-                        super::intros::welcome_jobs(&community, m, &suggestions, now)
-                    }
-                },
-                now,
-            )
-            .await?;
+        let jobs = move |m: &Member| {
+            if m.status == MemberStatus::Pending {
+                waiting_notices(&community, m, &admins, now)
+            } else {
+                super::intros::welcome_jobs(&community, m, &suggestions, now)
+            }
+        };
+        let member = match &verified {
+            None => {
+                self.store
+                    .insert_member(ctx.community.id, &new, &jobs, now)
+                    .await?
+            }
+            Some(entry) => self
+                .store
+                .insert_claiming_member(ctx.community.id, &new, &entry.claim(), &jobs, now)
+                .await?
+                .ok_or_else(|| super::roster::claim_lost(&patch))?,
+        };
         self.record_join_consent(&member, consent).await?;
-        if let Some(entry) = verified {
-            self.store
-                .link_roster(ctx.community.id, entry.id, member.id)
-                .await?;
-        }
         self.jobs_written.notify_one();
         let locale = member.locale_or(&ctx.community);
-        let reply = joined_reply(locale, &member, &ctx.community.name);
+        let mut reply = joined_reply(locale, &member, &ctx.community.name);
+        if filled {
+            reply = super::roster::with_roster_note(reply, locale, &member.profile);
+        }
         self.with_standing(reply, ctx.community.id, &member).await
     }
 
@@ -134,9 +150,13 @@ impl Core {
         mut member: Member,
         patch: ProfilePatch,
         status: MemberStatus,
+        verified: Option<RosterEntry>,
     ) -> Result<Reply, CoreError> {
         let consent = self.join_consent(ctx, patch.agree).await?;
         patch.apply(&mut member.profile);
+        let filled = verified
+            .as_ref()
+            .is_some_and(|e| super::roster::fill_from_roster(&mut member.profile, e));
         if patch.locale.is_some() {
             member.locale = patch.locale;
         }
@@ -152,17 +172,41 @@ impl Core {
             Vec::new()
         };
         let from = ctx.member.as_ref().map_or(MemberStatus::Left, |m| m.status);
-        if !self
-            .store
-            .transition(ctx.community.id, member.id, from, status, &jobs, self.now())
-            .await?
-        {
-            return Err(UserError::new("error.changed_meanwhile").into());
+        match &verified {
+            None => {
+                if !self
+                    .store
+                    .transition(ctx.community.id, member.id, from, status, &jobs, self.now())
+                    .await?
+                {
+                    return Err(UserError::new("error.changed_meanwhile").into());
+                }
+            }
+            Some(entry) => {
+                member.role = entry.role;
+                if !self
+                    .store
+                    .approve_claiming_member(
+                        ctx.community.id,
+                        member.id,
+                        &ctx.actor.identity,
+                        from,
+                        &entry.claim(),
+                        self.now(),
+                    )
+                    .await?
+                {
+                    return Err(super::roster::claim_lost(&patch).into());
+                }
+            }
         }
         self.record_join_consent(&member, consent).await?;
         self.jobs_written.notify_one();
         let locale = member.locale_or(&ctx.community);
-        let reply = joined_reply(locale, &member, &ctx.community.name);
+        let mut reply = joined_reply(locale, &member, &ctx.community.name);
+        if filled {
+            reply = super::roster::with_roster_note(reply, locale, &member.profile);
+        }
         self.with_standing(reply, ctx.community.id, &member).await
     }
 

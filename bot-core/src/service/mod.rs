@@ -299,6 +299,8 @@ impl Core {
             Admin::Audit { page } => self.audit_log(ctx, page).await,
             Admin::Import { csv, skip_bad } => self.admin_import(ctx, csv, skip_bad).await,
             Admin::Export => self.admin_export(ctx).await,
+            Admin::ExportRoster { status } => self.admin_export_roster(ctx, status).await,
+            Admin::Roster { page } => self.admin_roster(ctx, page).await,
             Admin::SegmentSave { name, query } => self.segment_save(ctx, name, query).await,
             Admin::SegmentList => self.segment_list(ctx).await,
             Admin::Stats => self.stats(ctx).await,

@@ -54,6 +54,20 @@ fn top(counts: BTreeMap<String, u64>, n: usize) -> Vec<(String, u64)> {
     v
 }
 
+/// The funnel's stages as chart bars, labelled in the asker's language.
+fn funnel_stages(ctx: &Ctx<'_>, f: &crate::store::RosterFunnel) -> Vec<(String, u64)> {
+    [
+        ("roster", f.on_roster),
+        ("invited", f.invited),
+        ("joined", f.joined),
+        ("approved", f.approved),
+        ("active", f.active),
+    ]
+    .into_iter()
+    .map(|(stage, n)| (ctx.t(&format!("stats.funnel.{stage}"), &[]), n))
+    .collect()
+}
+
 impl Core {
     pub(super) async fn stats(&self, ctx: &Ctx<'_>) -> Result<Reply, CoreError> {
         ctx.require_admin()?;
@@ -206,6 +220,13 @@ impl Core {
                 ),
             )
             .field(ctx.t("stats.erased", &[]), tally("erased"));
+        let funnel = self.funnel(&ctx.community).await?;
+        if funnel.on_roster > 0 {
+            reply = reply.field(
+                ctx.t("stats.funnel", &[]),
+                super::roster::funnel_line(ctx.locale, &funnel),
+            );
+        }
         if let Some(font) = chart_font() {
             let data = ChartData {
                 title: ctx.t("stats.chart_title", &[("community", &ctx.community.name)]),
@@ -213,6 +234,8 @@ impl Core {
                 growth,
                 industries_title: ctx.t("stats.industries", &[]),
                 industries: industries_top,
+                funnel_title: ctx.t("stats.funnel", &[]),
+                funnel: funnel_stages(ctx, &funnel),
             };
             match chart::render(&data, font) {
                 Ok(png) => {

@@ -30,7 +30,7 @@ pub use jobs_board::{JobsBoardStore, NewOpportunity, Opportunity};
 pub use live::command_scope;
 pub use postgres::PgStore;
 pub use privacy::{AuditEntry, NewAudit, PrivacyStore, Purpose};
-pub use roster::{RosterEntry, RosterStore};
+pub use roster::{RosterClaim, RosterEntry, RosterFunnel, RosterStore};
 pub use slack::{SlackInstallation, SlackStore};
 pub use social::{JobsForIntro, SocialStore};
 pub use sqlite::SqliteStore;

@@ -307,7 +307,7 @@ super::events::impl_event_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 super::social::impl_social_store!(PgStore, Postgres, sqlx::postgres::PgRow);
 super::slack::impl_slack_store!(PgStore, sqlx::postgres::PgRow);
 super::privacy::impl_privacy_store!(PgStore, Postgres, sqlx::postgres::PgRow);
-super::roster::impl_roster_store!(PgStore, sqlx::postgres::PgRow);
+super::roster::impl_roster_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 super::broadcast::impl_broadcast_store!(PgStore, sqlx::postgres::PgRow);
 super::jobs_board::impl_jobs_board_store!(PgStore, sqlx::postgres::PgRow);
 super::stats::impl_stats_store!(PgStore);

@@ -157,7 +157,7 @@ pub(crate) const MY_DATA: &[Section] = &[
     ),
     (
         "roster",
-        "SELECT name, email, handle, department, joined_year, left_year, imported_at \
+        "SELECT name, email, handle, department, joined_year, left_year, role, imported_at \
          FROM roster WHERE community_id = $1 AND member_id = $2 ORDER BY id",
         &[
             ("name", Col::Text),
@@ -166,6 +166,7 @@ pub(crate) const MY_DATA: &[Section] = &[
             ("department", Col::Text),
             ("joined_year", Col::Int),
             ("left_year", Col::Int),
+            ("role", Col::Text),
             ("imported_at", Col::Time),
         ],
     ),
@@ -220,8 +221,12 @@ pub(crate) const ERASE: &[&str] = &[
     "UPDATE audit_log SET actor_id = NULL WHERE community_id = $1 AND actor_id = $2",
     "UPDATE audit_log SET target_id = NULL WHERE community_id = $1 AND target_id = $2",
     "DELETE FROM jobs WHERE community_id = $1 AND member_id = $2",
-    // HR's record of them is personal data too: it goes with the member it verified.
-    "DELETE FROM roster WHERE community_id = $1 AND member_id = $2",
+    // HR's roster row is HR's own record and stays; it loses its link to them and its code.
+    "UPDATE roster SET member_id = NULL, code = NULL WHERE community_id = $1 AND member_id = $2",
+    // Wrong invite codes they typed (by identity, so before the identities go).
+    "DELETE FROM roster_code_failures WHERE community_id = $1 AND user_id IN \
+     (SELECT user_id FROM identities i WHERE i.community_id = $1 AND i.member_id = $2 \
+     AND i.platform = roster_code_failures.platform)",
 ];
 
 /// Totals kept after erasure: (name prefix, SQL returning (suffix, count)).

@@ -117,6 +117,76 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            /// A new member, their identity, search entry and jobs, and (with `claim`) their
+            /// roster row claimed, in one transaction: `None` (nothing written) if the claim
+            /// failed.
+            pub(crate) async fn insert_member_claiming(
+                &self,
+                community: $crate::domain::CommunityId,
+                new: &$crate::store::NewMember,
+                claim: Option<&$crate::store::RosterClaim>,
+                jobs: &$crate::store::JobsFor,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Option<$crate::domain::Member>> {
+                use $crate::store::rows::stored_list;
+                let p = &new.profile;
+                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO members (community_id, status, role, name, department, \
+                     joined_year, left_year, company, title, industry, location, skills, \
+                     interests, open_to, bio, hidden, locale, created_at, updated_at, timezone) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     '', $16, $17, $17, $18) RETURNING id",
+                )
+                .bind(community)
+                .bind(new.status.as_str())
+                .bind(new.role.as_str())
+                .bind(&p.name)
+                .bind(&p.department)
+                .bind(p.joined)
+                .bind(p.left)
+                .bind(&p.company)
+                .bind(&p.title)
+                .bind(&p.industry)
+                .bind(&p.location)
+                .bind(stored_list(&p.skills))
+                .bind(stored_list(&p.interests))
+                .bind(stored_list(&p.open_to.iter().map(|o| o.as_str()).collect::<Vec<_>>()))
+                .bind(&p.bio)
+                .bind(new.locale.map(|l| l.as_str()))
+                .bind(now)
+                .bind(&new.timezone)
+                .fetch_one(&mut *tx)
+                .await?;
+                let ident = &new.identity;
+                sqlx::query(
+                    "INSERT INTO identities (community_id, member_id, platform, space_id, \
+                     user_id, handle, handle_lower) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(community)
+                .bind(id)
+                .bind(ident.platform.as_str())
+                .bind(&ident.space_id)
+                .bind(&ident.user_id)
+                .bind(&ident.handle)
+                .bind(ident.handle.to_lowercase())
+                .execute(&mut *tx)
+                .await?;
+                if let Some(claim) = claim
+                    && !Self::claim_roster_in(&mut tx, community, id, ident, claim).await?
+                {
+                    return Ok(None);
+                }
+                let member = Self::fetch_member(&mut tx, community, id)
+                    .await?
+                    .ok_or_else(|| $crate::error::StoreError::Corrupt("inserted member".into()))?;
+                Self::write_search(&mut tx, &member).await?;
+                // The jobs name the member (ids, buttons), which exists only now.
+                Self::insert_jobs(&mut tx, &jobs(&member), now).await?;
+                tx.commit().await?;
+                Ok(Some(member))
+            }
+
             async fn fetch_member(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 community: $crate::domain::CommunityId,
@@ -516,58 +586,9 @@ macro_rules! impl_store {
                 jobs: &$crate::store::JobsFor,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<$crate::domain::Member> {
-                use $crate::store::rows::stored_list;
-                let p = &new.profile;
-                let mut tx = $crate::store::write_tx::BeginWrite::begin_write(&self.pool).await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO members (community_id, status, role, name, department, \
-                     joined_year, left_year, company, title, industry, location, skills, \
-                     interests, open_to, bio, hidden, locale, created_at, updated_at, timezone) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                     '', $16, $17, $17, $18) RETURNING id",
-                )
-                .bind(community)
-                .bind(new.status.as_str())
-                .bind(new.role.as_str())
-                .bind(&p.name)
-                .bind(&p.department)
-                .bind(p.joined)
-                .bind(p.left)
-                .bind(&p.company)
-                .bind(&p.title)
-                .bind(&p.industry)
-                .bind(&p.location)
-                .bind(stored_list(&p.skills))
-                .bind(stored_list(&p.interests))
-                .bind(stored_list(&p.open_to.iter().map(|o| o.as_str()).collect::<Vec<_>>()))
-                .bind(&p.bio)
-                .bind(new.locale.map(|l| l.as_str()))
-                .bind(now)
-                .bind(&new.timezone)
-                .fetch_one(&mut *tx)
-                .await?;
-                let ident = &new.identity;
-                sqlx::query(
-                    "INSERT INTO identities (community_id, member_id, platform, space_id, \
-                     user_id, handle, handle_lower) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(community)
-                .bind(id)
-                .bind(ident.platform.as_str())
-                .bind(&ident.space_id)
-                .bind(&ident.user_id)
-                .bind(&ident.handle)
-                .bind(ident.handle.to_lowercase())
-                .execute(&mut *tx)
-                .await?;
-                let member = Self::fetch_member(&mut tx, community, id)
+                self.insert_member_claiming(community, new, None, jobs, now)
                     .await?
-                    .ok_or_else(|| $crate::error::StoreError::Corrupt("inserted member".into()))?;
-                Self::write_search(&mut tx, &member).await?;
-                // The jobs name the member (ids, buttons), which exists only now.
-                Self::insert_jobs(&mut tx, &jobs(&member), now).await?;
-                tx.commit().await?;
-                Ok(member)
+                    .ok_or_else(|| $crate::error::StoreError::Corrupt("no claim, no refusal".into()))
             }
 
             async fn transition(

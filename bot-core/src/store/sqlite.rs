@@ -349,7 +349,7 @@ super::events::impl_event_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 super::social::impl_social_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
 super::slack::impl_slack_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 super::privacy::impl_privacy_store!(SqliteStore, Sqlite, sqlx::sqlite::SqliteRow);
-super::roster::impl_roster_store!(SqliteStore, sqlx::sqlite::SqliteRow);
+super::roster::impl_roster_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 super::broadcast::impl_broadcast_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 super::jobs_board::impl_jobs_board_store!(SqliteStore, sqlx::sqlite::SqliteRow);
 super::stats::impl_stats_store!(SqliteStore);
