@@ -377,7 +377,12 @@ pub(super) struct DirectoryBuilder {
 }
 
 impl DirectoryBuilder {
-    pub fn add(&mut self, id: MemberId, terms: Vec<std::borrow::Cow<'_, str>>, years: (Option<i32>, Option<i32>)) {
+    pub fn add(
+        &mut self,
+        id: MemberId,
+        terms: Vec<std::borrow::Cow<'_, str>>,
+        years: (Option<i32>, Option<i32>),
+    ) {
         match Slot::try_from(id) {
             Ok(id) => self.index.upsert(Doc {
                 id,

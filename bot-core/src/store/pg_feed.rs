@@ -17,8 +17,8 @@ use sqlx::postgres::PgRow;
 
 use super::StoreResult;
 use super::live::{self, Change, ChangeFeed, DirectoryBuilder, KEEP_CHANGES_HOURS, OwnedDoc};
-use super::term_index::TermIndex;
 use super::postgres::PgStore;
+use super::term_index::TermIndex;
 use crate::domain::{CommunityId, MemberId};
 
 /// The years a range can find a member by: none that they hide (see `search_sql::Years`).

@@ -19,8 +19,8 @@ use sqlx::sqlite::{SqliteConnection, SqliteOperation};
 
 use super::StoreResult;
 use super::live::{Change, ChangeFeed, DirectoryBuilder, KEEP_CHANGES_HOURS, OwnedDoc};
-use super::term_index::TermIndex;
 use super::sqlite::SqliteStore;
+use super::term_index::TermIndex;
 use crate::domain::{CommunityId, MemberId};
 
 /// Members read per statement when loading a directory.
