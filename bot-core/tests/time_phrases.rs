@@ -298,11 +298,11 @@ fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
 }
 
+/// What `time::read` gives: the start, the end a range set, and what was filled in.
+type Reading = (DateTime<Utc>, Option<DateTime<Utc>>, Vec<Note>);
+
 /// `expect` as a result of `time::read`.
-fn expected(
-    expect: &str,
-    tz: Tz,
-) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>, Vec<Note>), TimeError> {
+fn expected(expect: &str, tz: Tz) -> Result<Reading, TimeError> {
     if let Some(refusal) = expect.strip_prefix('!') {
         let words: Vec<&str> = refusal.split(' ').collect();
         let pair = |k: usize| format!("{} {}", words[k], words[k + 1]);
