@@ -18,7 +18,7 @@ use bot_core::reply::Reply;
 use bot_core::service::{Actor, Core, CoreConfig};
 use bot_core::store::{NewCommunity, NewMember, PgStore, SqliteStore, Store};
 use bot_core::testing::{TempPostgres, TempSqlite};
-use chrono::{SecondsFormat, TimeDelta, Utc};
+use chrono::{SecondsFormat, TimeDelta, Timelike, Utc};
 
 fn defaults() -> NewCommunity {
     NewCommunity {
@@ -135,8 +135,22 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
             platform_admin: false,
         });
     }
-    // Starts in 30 minutes and 2 seconds with a 30-minute reminder: due in 2 seconds.
-    let at = (Utc::now() + TimeDelta::seconds(1802)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    // Times are read to the minute: the event starts on the first whole minute at least 30
+    // minutes and 2 seconds away, with a 30-minute reminder: due in 2 to 62 seconds.
+    let soonest = Utc::now() + TimeDelta::seconds(1802);
+    let start = soonest
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .map(|t| {
+            if t < soonest {
+                t + TimeDelta::minutes(1)
+            } else {
+                t
+            }
+        })
+        .unwrap();
+    let reminder_due = start - TimeDelta::minutes(30);
+    let at = start.to_rfc3339_opts(SecondsFormat::Secs, true);
     let hr = Actor {
         identity: identity("hr"),
         locale: None,
@@ -153,7 +167,8 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
         let r = core.handle_text(actor, "/event rsvp 1 going").await;
         assert!(!r.error, "{}", r.text);
     }
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let wait = (reminder_due - Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
+    tokio::time::sleep(wait).await;
 
     let log = db.path.with_file_name("deliveries.log");
     // The edge as Discord's is: a repeated nonce within a minute is dropped (the attempt is
@@ -172,7 +187,7 @@ async fn sigkill_while_delivering_1000_reminders_loses_nothing() {
     let started = Instant::now();
     for _ in 0..20 {
         let mut child = deliver(&db.url(), &log, &args).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(30 + next(&mut seed) % 300));
+        std::thread::sleep(Duration::from_millis(150 + next(&mut seed) % 500));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
     }
