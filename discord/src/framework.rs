@@ -157,6 +157,7 @@ fn parameter(s: &spec::Sub, key: &'static spec::Key) -> CommandParameter<Data, E
 fn type_setter(kind: Kind) -> fn(CreateCommandOption) -> CreateCommandOption {
     match kind {
         Kind::Text { max } => match max {
+            32 => text::<32>,
             50 => text::<50>,
             80 => text::<80>,
             120 => text::<120>,
