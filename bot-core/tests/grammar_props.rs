@@ -261,6 +261,13 @@ fn line_of(command: &'static str, sub: &'static Sub) -> BoxedStrategy<String> {
             {
                 return None;
             }
+            // A join-status filter is for the roster export, not the member export.
+            if (command, sub.name) == ("admin", "export")
+                && get("status").is_some()
+                && get("what").map(String::as_str) != Some("roster")
+            {
+                return None;
+            }
             // Nobody leaves before joining.
             if let (Some(j), Some(l)) = (get("joined"), get("left"))
                 && j.parse::<i32>().ok()? > l.parse::<i32>().ok()?
