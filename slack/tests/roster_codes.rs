@@ -10,8 +10,9 @@ use bot_core::invite_code;
 use serde_json::{Value, json};
 use support::{Rig, TEAM};
 
-/// Open the join modal as `user`, fill in name and code, submit it: Slack's answer.
-async fn submit_join(rig: &Rig, user: &str, handle: &str, name: &str, code: &str) -> Value {
+/// Open the join modal as `user`, fill in name and code (`None`: left empty, which Slack sends
+/// as a `null` value), submit it: Slack's answer.
+async fn submit_join(rig: &Rig, user: &str, handle: &str, name: &str, code: Option<&str>) -> Value {
     let opened_before = rig.fake.calls_to("views.open").len();
     let answer = rig.command(user, handle, "/alumni", "join").await;
     assert_eq!(answer.status, 200);
@@ -58,7 +59,14 @@ async fn joins_with_codes(rig: Rig) {
     let code = |i: usize| invite_code::display(roster[i].code.as_deref().unwrap());
 
     // aiko types her code (lowercase): approved at once, department and years filled.
-    let answer = submit_join(&rig, "UAIKO", "aiko", "田中 愛子", &code(0).to_lowercase()).await;
+    let answer = submit_join(
+        &rig,
+        "UAIKO",
+        "aiko",
+        "田中 愛子",
+        Some(&code(0).to_lowercase()),
+    )
+    .await;
     assert_eq!(answer, Value::Null, "the modal closes");
     let aiko = rig
         .store
@@ -74,19 +82,19 @@ async fn joins_with_codes(rig: Rig) {
     );
 
     // Her code again, from someone else: refused on the Code field, nothing saved.
-    let answer = submit_join(&rig, "UBEN", "ben", "Ben", &code(0)).await;
+    let answer = submit_join(&rig, "UBEN", "ben", "Ben", Some(&code(0))).await;
     assert_eq!(answer["response_action"], "errors", "{answer:#}");
     assert!(answer["errors"]["code"].is_string(), "{answer:#}");
     let refusal = answer["errors"]["code"].clone();
     // Four more wrong ones (five in a row), then even taro's good code is refused.
     for n in 1..=4 {
-        let answer = submit_join(&rig, "UBEN", "ben", "Ben", &format!("CCCCC-CCCC{n}")).await;
+        let answer = submit_join(&rig, "UBEN", "ben", "Ben", Some(&format!("CCCCC-CCCC{n}"))).await;
         assert_eq!(
             answer["errors"]["code"], refusal,
             "the same answer each time"
         );
     }
-    let answer = submit_join(&rig, "UBEN", "ben", "Ben", &code(1)).await;
+    let answer = submit_join(&rig, "UBEN", "ben", "Ben", Some(&code(1))).await;
     let limited = answer["errors"]["code"].to_string();
     assert_ne!(answer["errors"]["code"], refusal, "{answer:#}");
     assert!(limited.contains("60"), "minutes to wait: {limited}");
@@ -106,6 +114,17 @@ async fn joins_with_codes(rig: Rig) {
         .nth(1)
         .unwrap();
     assert_eq!((taro.member, taro.code), (None, roster[1].code.clone()));
+
+    // Someone without a code leaves the field empty: an ordinary join, waiting for approval.
+    let answer = submit_join(&rig, "UCARL", "carl", "Carl", None).await;
+    assert_eq!(answer, Value::Null, "the modal closes: {answer:#}");
+    let carl = rig
+        .store
+        .member_by_handle(community.id, "carl")
+        .await
+        .unwrap()
+        .expect("carl joined");
+    assert_eq!(carl.status, MemberStatus::Pending);
     rig.finish().await;
 }
 
